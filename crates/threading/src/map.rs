@@ -1,0 +1,164 @@
+//! An in-memory headerIdMap: Message-ID → conversation, with a reverse index for cheap merges.
+//!
+//! What belongs here: incremental conversation assignment over header ids, including merges and
+//! duplicates. What does not: persistence (the sync engine writes the same facts to its store,
+//! driven by [`Assignment`]) and conversation contents (see `churn`).
+//!
+//! Invariant: `conv_of[id] == c` exactly when `id` is in `ids_of[c]`. Every header id recorded
+//! for a message maps to that message's conversation, so after any sequence of `assign` calls the
+//! conversations are the connected components of "messages sharing a header id" (the same
+//! partition as `reference_threads`), whatever the arrival order.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::headers::ThreadHeaders;
+use crate::resolve::{Resolution, resolve};
+
+/// Message-ID → conversation map, plus conversation → ids (so a merge moves only the absorbed ids).
+#[derive(Clone, Debug)]
+pub struct HeaderIdMap<C> {
+    conv_of: HashMap<String, C>,
+    ids_of: HashMap<C, Vec<String>>,
+}
+
+/// The outcome of [`HeaderIdMap::assign`]: what the engine must persist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment<C> {
+    /// The conversation the message now belongs to.
+    pub conversation: C,
+    /// How it was decided (for a merge: which conversations were absorbed into `conversation`).
+    pub resolution: Resolution<C>,
+    /// Header ids that were unknown and are now mapped to `conversation`.
+    pub added_ids: Vec<String>,
+    /// Header ids that belonged to absorbed conversations and now map to `conversation`.
+    pub moved_ids: Vec<String>,
+}
+
+impl<C> Default for HeaderIdMap<C> {
+    fn default() -> Self {
+        Self {
+            conv_of: HashMap::new(),
+            ids_of: HashMap::new(),
+        }
+    }
+}
+
+impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Assigns a message to a conversation: resolves its header ids, creates a conversation with
+    /// `new_conv` only when none is found (ids must grow monotonically, see [`resolve`]), merges
+    /// when several are found, and records all its header ids for the result. A message whose own
+    /// id is already mapped (a duplicate copy, or a message seen earlier as a reference) joins.
+    pub fn assign(
+        &mut self,
+        headers: &ThreadHeaders,
+        new_conv: impl FnMut() -> C,
+    ) -> Assignment<C> {
+        let ids = headers.header_ids();
+        let resolution = self.resolve_ids(&ids);
+        let conversation = resolution.target().unwrap_or_else(new_conv);
+        let moved_ids = match &resolution {
+            Resolution::Merge { keep, absorb } => self.merge(*keep, absorb),
+            _ => Vec::new(),
+        };
+        let added_ids = self.record_new(ids, conversation);
+        Assignment {
+            conversation,
+            resolution,
+            added_ids,
+            moved_ids,
+        }
+    }
+
+    /// What [`assign`](Self::assign) would decide, without changing the map.
+    pub fn lookup(&self, headers: &ThreadHeaders) -> Resolution<C> {
+        self.resolve_ids(&headers.header_ids())
+    }
+
+    /// The conversation a header id maps to.
+    pub fn get(&self, header_id: &str) -> Option<C> {
+        self.conv_of.get(header_id).copied()
+    }
+
+    /// The header ids recorded for a conversation (empty if unknown).
+    pub fn ids_of(&self, conv: C) -> &[String] {
+        self.ids_of.get(&conv).map_or(&[], Vec::as_slice)
+    }
+
+    /// Number of header ids mapped.
+    pub fn len(&self) -> usize {
+        self.conv_of.len()
+    }
+
+    /// True when no header id is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.conv_of.is_empty()
+    }
+
+    /// Records one persisted entry (for loading state). Re-pointing an id that belonged to another
+    /// conversation costs a scan of that conversation's ids.
+    pub fn insert(&mut self, header_id: String, conv: C) {
+        if let Some(old) = self.conv_of.insert(header_id.clone(), conv) {
+            if old == conv {
+                return;
+            }
+            if let Some(old_ids) = self.ids_of.get_mut(&old) {
+                old_ids.retain(|id| *id != header_id);
+            }
+        }
+        self.ids_of.entry(conv).or_default().push(header_id);
+    }
+
+    /// Forgets a deleted conversation's ids (so they do not leak, unlike gaia) and returns them.
+    pub fn remove_conversation(&mut self, conv: C) -> Vec<String> {
+        let ids = self.ids_of.remove(&conv).unwrap_or_default();
+        for id in &ids {
+            self.conv_of.remove(id);
+        }
+        ids
+    }
+
+    fn resolve_ids(&self, ids: &[String]) -> Resolution<C> {
+        resolve(ids.iter().filter_map(|id| self.conv_of.get(id).copied()))
+    }
+
+    /// Re-points every id of the absorbed conversations to `keep`; returns the moved ids.
+    fn merge(&mut self, keep: C, absorb: &[C]) -> Vec<String> {
+        let mut moved = Vec::new();
+        for conv in absorb {
+            let ids = self.ids_of.remove(conv).unwrap_or_default();
+            for id in &ids {
+                if let Some(slot) = self.conv_of.get_mut(id) {
+                    *slot = keep;
+                }
+            }
+            moved.extend(ids);
+        }
+        self.ids_of
+            .entry(keep)
+            .or_default()
+            .extend(moved.iter().cloned());
+        moved
+    }
+
+    /// Maps every still-unknown id to `conv`; returns those ids.
+    fn record_new(&mut self, ids: Vec<String>, conv: C) -> Vec<String> {
+        let added: Vec<String> = ids
+            .into_iter()
+            .filter(|id| !self.conv_of.contains_key(id))
+            .collect();
+        for id in &added {
+            self.conv_of.insert(id.clone(), conv);
+        }
+        self.ids_of
+            .entry(conv)
+            .or_default()
+            .extend(added.iter().cloned());
+        added
+    }
+}

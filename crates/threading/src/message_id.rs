@@ -1,0 +1,192 @@
+//! Message-ID normalization and References / In-Reply-To list parsing.
+//!
+//! What belongs here: turning raw header values (already unfolded or not, possibly junk) into the
+//! canonical id strings used as headerIdMap keys. What does not: deciding which ids a message is
+//! looked up by (see `headers`), or any MIME decoding (the caller hands us header text).
+//!
+//! # The normalization rule
+//!
+//! A header value is scanned left to right for candidates:
+//! - `(comments)` (nested, with `\` escapes) and `"quoted phrases"` outside angle brackets are skipped;
+//! - `<...>` yields its content (up to the next `>`, or to the end of the token if `>` is missing);
+//! - any other token (split at whitespace, `,`, `;`, `<`, `(`, `"`) is a bare candidate.
+//!
+//! A candidate becomes an id when, after removing all whitespace (folding artefacts) and stray
+//! `<`/`>` at its ends, it is at most [`MAX_ID_BYTES`] long, has no control characters or inner
+//! angle brackets, and contains an `@` with something on both sides. The `@` is required (as in
+//! RFC 5322's `id-left "@" id-right`) because ids like `<unknown>` or `<0>` that broken generators
+//! emit are not unique and would glue unrelated conversations together; it also keeps words of
+//! legacy In-Reply-To prose ("your message of ...") out.
+//!
+//! Case: the part after the last `@` (the domain, `id-right`) is lower-cased (ASCII only), the part
+//! before it is kept exactly. RFC 5322 gives `id-left` no case-insensitivity, and generators put
+//! case-significant random data there (base64-ish tokens), so folding it would merge distinct ids;
+//! `id-right` is meant to be a domain, which is case-insensitive, and gateways do re-case it.
+//! The result never contains `<`, `>` or whitespace.
+
+use std::collections::HashSet;
+
+/// Longest id accepted, in bytes: RFC 5322's line limit; longer "ids" are junk and would bloat keys.
+pub const MAX_ID_BYTES: usize = 998;
+
+/// Most ids [`parse_message_id_list`] returns.
+///
+/// Why a cap: every id becomes a headerIdMap key written for the message, so an unbounded
+/// References header (hostile, or a decades-old list thread) would make one message cost
+/// thousands of writes. Why these ids: the last ones are the nearest ancestors (what replies most
+/// often share), and the first is the thread root; like the Usenet trimming rule (son-of-RFC 1036),
+/// we keep the first id plus the last `MAX_REFERENCES - 1`.
+pub const MAX_REFERENCES: usize = 100;
+
+/// Normalizes a Message-ID header value to its canonical key: the first valid id it contains,
+/// without angle brackets, whitespace or comments, domain lower-cased (see the module docs).
+/// Returns `None` when the value holds no valid id.
+pub fn normalize_message_id(raw: &str) -> Option<String> {
+    Candidates::new(raw).find_map(clean_candidate)
+}
+
+/// Parses a References or In-Reply-To value into normalized ids, in header order, without
+/// duplicates (first occurrence kept), capped to [`MAX_REFERENCES`] (the first id and the last
+/// ones). Junk between ids, commas, missing brackets and comments are tolerated.
+pub fn parse_message_id_list(raw: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut ids: Vec<String> = Candidates::new(raw)
+        .filter_map(clean_candidate)
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    cap_references(&mut ids);
+    ids
+}
+
+/// Keeps the first id and the last `MAX_REFERENCES - 1` ids.
+fn cap_references(ids: &mut Vec<String>) {
+    if ids.len() > MAX_REFERENCES {
+        let cut_end = ids.len() - (MAX_REFERENCES - 1);
+        ids.drain(1..cut_end);
+    }
+}
+
+/// Turns a raw candidate into a normalized id, or rejects it.
+fn clean_candidate(raw: &str) -> Option<String> {
+    let mut id: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let trimmed = id.trim_start_matches('<').trim_end_matches('>');
+    if trimmed.len() != id.len() {
+        id = trimmed.to_owned();
+    }
+    if id.len() > MAX_ID_BYTES || id.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+        return None;
+    }
+    let at = id.rfind('@')?;
+    if at == 0 || at + 1 == id.len() {
+        return None;
+    }
+    id.get_mut(at + 1..)?.make_ascii_lowercase();
+    Some(id)
+}
+
+/// Iterator over raw id candidates in a header value (see the module docs for the grammar).
+struct Candidates<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(raw: &'a str) -> Self {
+        Self { rest: raw }
+    }
+
+    /// Advances past the first `n` bytes (always an ASCII-delimited position).
+    fn advance(&mut self, n: usize) {
+        self.rest = self.rest.get(n..).unwrap_or("");
+    }
+}
+
+impl<'a> Iterator for Candidates<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let first = *self.rest.as_bytes().first()?;
+            match first {
+                b'(' => {
+                    let len = comment_len(self.rest.as_bytes());
+                    self.advance(len);
+                }
+                b'"' => {
+                    let len = quoted_len(self.rest.as_bytes());
+                    self.advance(len);
+                }
+                b'<' => return Some(self.take_bracketed()),
+                b if is_separator(b) => self.advance(1),
+                _ => return Some(self.take_bare()),
+            }
+        }
+    }
+}
+
+impl<'a> Candidates<'a> {
+    /// Takes `<...>`; an unterminated bracket runs to the next whitespace.
+    fn take_bracketed(&mut self) -> &'a str {
+        let body = self.rest.get(1..).unwrap_or("");
+        let (content, consumed) = match body.find('>') {
+            Some(end) => (body.get(..end).unwrap_or(""), end + 2),
+            None => {
+                let end = body.find(char::is_whitespace).unwrap_or(body.len());
+                (body.get(..end).unwrap_or(""), end + 1)
+            }
+        };
+        self.advance(consumed);
+        content
+    }
+
+    /// Takes a bare token up to the next delimiter.
+    fn take_bare(&mut self) -> &'a str {
+        let end = self
+            .rest
+            .bytes()
+            .position(|b| is_separator(b) || matches!(b, b'<' | b'(' | b'"'))
+            .unwrap_or(self.rest.len());
+        let token = self.rest.get(..end).unwrap_or("");
+        self.advance(end);
+        token
+    }
+}
+
+fn is_separator(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b',' || b == b';'
+}
+
+/// Length of a `(comment)` at the start of `s`, nesting and `\` escapes included; unterminated
+/// comments run to the end.
+fn comment_len(s: &[u8]) -> usize {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+/// Length of a `"quoted string"` at the start of `s`; unterminated strings run to the end.
+fn quoted_len(s: &[u8]) -> usize {
+    let mut i = 1;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'"' => return i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    s.len()
+}
