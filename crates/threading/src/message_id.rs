@@ -8,7 +8,8 @@
 //!
 //! A header value is scanned left to right for candidates:
 //! - `(comments)` (nested, with `\` escapes) and `"quoted phrases"` outside angle brackets are skipped;
-//! - `<...>` yields its content (up to the next `>`, or to the end of the token if `>` is missing);
+//! - `<...>` yields its content (up to the next `>`; if `>` is missing, up to the next `<` or the
+//!   end of the token);
 //! - any other token (split at whitespace, `,`, `;`, `<`, `(`, `"`) is a bare candidate.
 //!
 //! A candidate becomes an id when, after removing all whitespace (folding artefacts) and stray
@@ -68,7 +69,7 @@ fn cap_references(ids: &mut Vec<String>) {
 
 /// Turns a raw candidate into a normalized id, or rejects it.
 fn clean_candidate(raw: &str) -> Option<String> {
-    let mut id: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut id = strip_cfws(raw);
     let trimmed = id.trim_start_matches('<').trim_end_matches('>');
     if trimmed.len() != id.len() {
         id = trimmed.to_owned();
@@ -82,6 +83,41 @@ fn clean_candidate(raw: &str) -> Option<String> {
     }
     id.get_mut(at + 1..)?.make_ascii_lowercase();
     Some(id)
+}
+
+/// Removes whitespace and `(comments)` inside a candidate (`< (c) foo @ bar >` is `foo@bar`, as
+/// RFC 5322's obsolete syntax allows); quoted text keeps its parentheses.
+fn strip_cfws(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut depth = 0usize;
+    let mut in_quote = false;
+    let mut escaped = false;
+    for c in raw.chars() {
+        if escaped {
+            escaped = false;
+            if depth == 0 {
+                out.push(c);
+            }
+            continue;
+        }
+        match c {
+            '\\' => {
+                escaped = true;
+                if depth == 0 {
+                    out.push(c);
+                }
+            }
+            '"' if depth == 0 => {
+                in_quote = !in_quote;
+                out.push(c);
+            }
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote && depth > 0 => depth -= 1,
+            _ if depth > 0 || c.is_whitespace() => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Iterator over raw id candidates in a header value (see the module docs for the grammar).
@@ -124,11 +160,14 @@ impl<'a> Iterator for Candidates<'a> {
 }
 
 impl<'a> Candidates<'a> {
-    /// Takes `<...>`; an unterminated bracket runs to the next whitespace.
+    /// Takes `<...>`; an unterminated bracket ends before the next `<`, or at the next whitespace.
     fn take_bracketed(&mut self) -> &'a str {
         let body = self.rest.get(1..).unwrap_or("");
-        let (content, consumed) = match body.find('>') {
-            Some(end) => (body.get(..end).unwrap_or(""), end + 2),
+        let (content, consumed) = match body.find(['<', '>']) {
+            Some(end) if body.as_bytes().get(end) == Some(&b'>') => {
+                (body.get(..end).unwrap_or(""), end + 2)
+            }
+            Some(next_open) => (body.get(..next_open).unwrap_or(""), next_open + 1),
             None => {
                 let end = body.find(char::is_whitespace).unwrap_or(body.len());
                 (body.get(..end).unwrap_or(""), end + 1)
