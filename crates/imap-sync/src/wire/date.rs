@@ -103,7 +103,10 @@ mod tests {
         );
         assert_eq!(parse_date_time("32-Jan-2020 00:00:00 +0000"), None);
         assert_eq!(parse_date_time("01-Foo-2020 00:00:00 +0000"), None);
-        assert_eq!(format_date_time(837_596_665_000), "17-Jul-1996 09:44:25 +0000");
+        assert_eq!(
+            format_date_time(837_596_665_000),
+            "17-Jul-1996 09:44:25 +0000"
+        );
         assert_eq!(format_date(837_596_665_000), "17-Jul-1996");
         assert_eq!(format_date(-1), "31-Dec-1969");
     }

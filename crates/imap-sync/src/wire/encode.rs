@@ -240,7 +240,9 @@ fn is_atom_char(b: u8) -> bool {
 }
 
 fn is_quotable(s: &[u8]) -> bool {
-    s.len() <= MAX_QUOTED && s.iter().all(|&b| b > 0 && b < 0x80 && b != b'\r' && b != b'\n' && b != b'"' && b != b'\\')
+    s.len() <= MAX_QUOTED
+        && s.iter()
+            .all(|&b| b > 0 && b < 0x80 && b != b'\r' && b != b'\n' && b != b'"' && b != b'\\')
 }
 
 /// Builds segments, splitting after each literal header.

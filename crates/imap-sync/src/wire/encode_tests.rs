@@ -86,7 +86,10 @@ fn fetch_store_search() {
         one(&Command::UidSearch {
             criteria: SearchKey::And(vec![
                 SearchKey::Since(837_596_665_000),
-                SearchKey::Not(Box::new(SearchKey::And(vec![SearchKey::Deleted, SearchKey::Seen]))),
+                SearchKey::Not(Box::new(SearchKey::And(vec![
+                    SearchKey::Deleted,
+                    SearchKey::Seen
+                ]))),
                 SearchKey::Uid(set),
             ])
         }),

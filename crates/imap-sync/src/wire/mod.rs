@@ -8,9 +8,14 @@
 //! for a [`Response::Continue`]. Receiving: call [`parse_response`] on the buffered bytes; on
 //! [`ParseError::Incomplete`] read more; on [`ParseError::Invalid`] drop [`skip_line`] bytes and go on.
 
+mod code;
 mod command;
+mod cursor;
 mod date;
 mod encode;
+mod fetch;
+mod frame;
+mod parse;
 mod response;
 mod uid_set;
 mod utf7;
@@ -18,6 +23,8 @@ mod utf7;
 pub use command::{Command, FetchAttr, SearchKey, StatusItem, StoreOp};
 pub use date::{format_date, format_date_time, parse_date_time};
 pub use encode::{MAX_QUOTED, encode};
+pub use frame::MAX_LITERAL;
+pub use parse::{ParseError, parse_response, skip_line};
 pub use response::{
     Address, Code, Envelope, FetchItem, ListEntry, MailboxStatus, Response, Status, Untagged,
 };
@@ -26,3 +33,5 @@ pub use utf7::{decode_mailbox, encode_mailbox};
 
 #[cfg(test)]
 mod encode_tests;
+#[cfg(test)]
+mod parse_tests;

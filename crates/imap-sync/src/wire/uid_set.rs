@@ -271,14 +271,21 @@ mod tests {
         for c in &chunks {
             assert!(c.to_string().len() <= 50, "{c}");
         }
-        let all: Vec<u32> = chunks.iter().flat_map(|c| c.iter().collect::<Vec<_>>()).collect();
+        let all: Vec<u32> = chunks
+            .iter()
+            .flat_map(|c| c.iter().collect::<Vec<_>>())
+            .collect();
         assert_eq!(all, s.iter().collect::<Vec<_>>());
     }
 
     #[test]
     fn chunks_by_count_splits_ranges() {
         let s = UidSet::from_ranges([(1, 10), (20, 25)]).unwrap();
-        let c: Vec<String> = s.chunks_by_count(4).iter().map(ToString::to_string).collect();
+        let c: Vec<String> = s
+            .chunks_by_count(4)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(c, ["1:4", "5:8", "9:10,20:21", "22:25"]);
     }
 

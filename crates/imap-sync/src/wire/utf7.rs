@@ -87,7 +87,12 @@ fn decode_run(b64: &str) -> Option<String> {
     }
     let units: Vec<u16> = bytes
         .chunks(2)
-        .map(|p| u16::from_be_bytes([p.first().copied().unwrap_or(0), p.get(1).copied().unwrap_or(0)]))
+        .map(|p| {
+            u16::from_be_bytes([
+                p.first().copied().unwrap_or(0),
+                p.get(1).copied().unwrap_or(0),
+            ])
+        })
         .collect();
     let s = String::from_utf16(&units).ok()?;
     // RFC 3501: printable ASCII must not be base64-encoded.
