@@ -151,7 +151,7 @@ impl Builder {
         self.scopes.truncate(frame.scope_mark);
         let mut element = frame.element;
         let has_text = !frame.text.is_empty()
-            && (element.children.is_empty() || !frame.text.trim().is_empty());
+            && (element.children.is_empty() || !is_xml_whitespace(&frame.text));
         element.text = has_text.then_some(frame.text);
         match self.stack.last_mut() {
             Some(parent) => parent.element.children.push(element),
@@ -162,7 +162,7 @@ impl Builder {
     fn text(&mut self, text: &str) -> Result<(), Fault> {
         match self.stack.last_mut() {
             Some(frame) => frame.text.push_str(text),
-            None if text.trim().is_empty() => {}
+            None if is_xml_whitespace(text) => {}
             None => return Err(Fault::parse_error("text outside the root element")),
         }
         Ok(())
@@ -188,6 +188,11 @@ impl Builder {
         self.root
             .ok_or_else(|| Fault::parse_error("no root element"))
     }
+}
+
+/// XML's whitespace (space, tab, CR, LF), narrower than Unicode's.
+fn is_xml_whitespace(text: &str) -> bool {
+    text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
 fn non_empty(value: &str) -> Option<String> {
