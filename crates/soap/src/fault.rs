@@ -43,7 +43,8 @@ pub struct FaultArg {
 
 /// A Zimbra SOAP fault: code such as `service.INVALID_REQUEST`, human-readable reason, whether it is the
 /// receiver's fault (`soap:Receiver`) rather than the sender's (`soap:Sender`), and arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {reason}")]
 pub struct Fault {
     /// Zimbra error code, e.g. `admin.NO_SUCH_WAITSET`.
     pub code: String,
@@ -54,14 +55,6 @@ pub struct Fault {
     /// Arguments, rendered as `<a n t>` elements.
     pub args: Vec<FaultArg>,
 }
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.reason)
-    }
-}
-
-impl std::error::Error for Fault {}
 
 impl Fault {
     /// A sender fault with the given code and reason, and no arguments.
@@ -117,7 +110,7 @@ impl Fault {
         Fault::new("service.PERM_DENIED", format!("permission denied: {msg}"))
     }
 
-    /// `account.AUTH_FAILED`: "authentication failed for [NAME]".
+    /// `account.AUTH_FAILED`: `"authentication failed for [NAME]"`.
     pub fn auth_failed(name: &str) -> Self {
         Fault::new(
             "account.AUTH_FAILED",

@@ -10,6 +10,25 @@
 //! * JSON output of children follows [`JsonShape`]; XML ignores it.
 //! * Parsing never panics and refuses DTDs; every failure is a [`Fault`] (`service.PARSE_ERROR` or
 //!   `service.INVALID_REQUEST`).
+//! * Element and attribute names are written verbatim; build them from constants, not from input.
+//!
+//! ```
+//! use inboxd_soap::{Element, Format, Limits, NS_MAIL, encode_response, parse_request};
+//!
+//! let body = br#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>
+//!   <WaitSetRequest xmlns="urn:zimbraMail" waitSet="WaitSet-1" seq="0" block="1"/></soap:Body></soap:Envelope>"#;
+//! let request = parse_request(body, &Limits::default())?;
+//! assert_eq!(request.name(), "WaitSetRequest");
+//! assert_eq!(request.body.bool_opt("block")?, Some(true));
+//!
+//! let response = Element::ns("WaitSetResponse", NS_MAIL)
+//!     .with_attr("waitSet", request.body.required("waitSet")?)
+//!     .with_attr("seq", "0");
+//! let bytes = encode_response(request.response_format(), None, &response);
+//! assert!(bytes.ends_with(b"<WaitSetResponse xmlns=\"urn:zimbraMail\" waitSet=\"WaitSet-1\" seq=\"0\"/></soap:Body></soap:Envelope>"));
+//! assert_eq!(request.response_format(), Format::Soap12);
+//! # Ok::<(), inboxd_soap::Fault>(())
+//! ```
 
 mod element;
 mod fault;
@@ -23,7 +42,7 @@ mod xml_write;
 
 pub use element::{Element, JsonShape, Value};
 pub use fault::{ArgKind, Fault, FaultArg};
-pub use request::{Format, Limits, SoapRequest, parse_request};
+pub use request::{Format, HARD_MAX_DEPTH, Limits, SoapRequest, parse_request};
 pub use response::{content_type, encode_fault, encode_response};
 
 /// SOAP 1.2 envelope namespace.

@@ -11,13 +11,18 @@ use crate::json_read::parse_json;
 use crate::xml_read::{parse_xml, relativize};
 use crate::{NS_SOAP11, NS_ZIMBRA};
 
+/// Upper bound on [`Limits::max_depth`] whatever the caller asks for: later tree walks (drop, equality,
+/// encoding) recurse, and this keeps them far from the stack's end.
+pub const HARD_MAX_DEPTH: usize = 512;
+
 /// Limits applied before and while parsing a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest accepted body; larger ones get `service.INVALID_REQUEST`. Default 4 MiB.
     pub max_bytes: usize,
     /// Deepest accepted element nesting, counting the envelope as 1; deeper documents get
-    /// `service.PARSE_ERROR`. Default 64. JSON is additionally capped by serde_json at 128 levels.
+    /// `service.PARSE_ERROR`. Default 64; capped at [`HARD_MAX_DEPTH`]. JSON is additionally capped by
+    /// serde_json at 128 levels of objects and arrays together.
     pub max_depth: usize,
 }
 
@@ -119,7 +124,7 @@ pub fn parse_request(body: &[u8], limits: &Limits) -> Result<SoapRequest, Fault>
 }
 
 fn parse_xml_envelope(text: &str, limits: &Limits) -> Result<SoapRequest, Fault> {
-    let envelope = parse_xml(text, limits.max_depth)?;
+    let envelope = parse_xml(text, limits.max_depth.min(HARD_MAX_DEPTH))?;
     if envelope.name != "Envelope" {
         return Err(Fault::parse_error(format!(
             "expected SOAP Envelope, found <{}>",
@@ -143,7 +148,7 @@ fn parse_xml_envelope(text: &str, limits: &Limits) -> Result<SoapRequest, Fault>
 }
 
 fn parse_json_envelope(text: &str, limits: &Limits) -> Result<SoapRequest, Fault> {
-    let root = parse_json(text, limits.max_depth)?;
+    let root = parse_json(text, limits.max_depth.min(HARD_MAX_DEPTH))?;
     let (mut context, body) = split_envelope(root)?;
     // JSON clients often omit `_jsns` on the context; it is urn:zimbra by definition.
     if let Some(context) = context.as_mut() {

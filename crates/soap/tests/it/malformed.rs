@@ -223,3 +223,21 @@ fn json_token() -> impl Strategy<Value = String> {
         "[a-z\"{}:,\\[\\] ]{0,6}",
     ]
 }
+
+#[test]
+fn huge_configured_depth_is_capped() {
+    let limits = Limits {
+        max_depth: usize::MAX,
+        ..Limits::default()
+    };
+    let depth = inboxd_soap::HARD_MAX_DEPTH;
+    let body = String::from(
+        r#"<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>"#,
+    ) + &"<a>".repeat(depth)
+        + &"</a>".repeat(depth)
+        + "</soap:Body></soap:Envelope>";
+    assert_eq!(
+        parse_request(body.as_bytes(), &limits).unwrap_err().code,
+        PARSE_ERROR
+    );
+}
