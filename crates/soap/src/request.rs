@@ -178,3 +178,70 @@ fn split_envelope(envelope: Element) -> Result<(Option<Element>, Element), Fault
     let context = header.and_then(|h| h.children.into_iter().find(|c| c.name == "context"));
     Ok((context, request))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(format: Format, context: Option<Element>) -> SoapRequest {
+        SoapRequest {
+            format,
+            context,
+            body: Element::new("NoOpRequest"),
+        }
+    }
+
+    fn with_format(kind: &str) -> Option<Element> {
+        Some(Element::new("context").with_child(Element::new("format").with_attr("type", kind)))
+    }
+
+    #[test]
+    fn response_format_follows_the_context() {
+        assert_eq!(
+            request(Format::Soap12, with_format("js")).response_format(),
+            Format::Json
+        );
+        assert_eq!(
+            request(Format::Soap11, with_format("JS")).response_format(),
+            Format::Json
+        );
+        assert_eq!(
+            request(Format::Json, with_format("xml")).response_format(),
+            Format::Soap12
+        );
+        assert_eq!(
+            request(Format::Soap11, with_format("xml")).response_format(),
+            Format::Soap11
+        );
+        assert_eq!(request(Format::Json, None).response_format(), Format::Json);
+        assert_eq!(
+            request(Format::Soap12, with_format("weird")).response_format(),
+            Format::Soap12
+        );
+    }
+
+    #[test]
+    fn blank_auth_token_counts_as_none() {
+        let context = Element::new("context").with_child(Element::text_child("authToken", " "));
+        assert_eq!(request(Format::Soap12, Some(context)).auth_token(), None);
+        let context = Element::new("context").with_attr("authToken", "T");
+        assert_eq!(
+            request(Format::Json, Some(context)).auth_token().as_deref(),
+            Some("T")
+        );
+    }
+
+    #[test]
+    fn format_is_detected_from_the_first_byte() {
+        let limits = Limits::default();
+        let xml = br#" <Envelope><Body><R/></Body></Envelope>"#;
+        assert_eq!(parse_request(xml, &limits).unwrap().format, Format::Soap12);
+        let soap11 = br#"<E:Envelope xmlns:E="http://schemas.xmlsoap.org/soap/envelope/"><E:Body><R/></E:Body></E:Envelope>"#;
+        assert_eq!(
+            parse_request(soap11, &limits).unwrap().format,
+            Format::Soap11
+        );
+        let json = br#"{"Body":{"R":{}}}"#;
+        assert_eq!(parse_request(json, &limits).unwrap().format, Format::Json);
+    }
+}
