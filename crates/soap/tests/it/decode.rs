@@ -148,3 +148,46 @@ fn byte_order_mark_and_leading_whitespace_are_accepted() {
     let req = parse_request(&body, &Limits::default()).unwrap();
     assert_eq!(req.body.name, "WaitSetRequest");
 }
+
+/// Requests produced by python-zimbra 2.4 itself (`RequestXml`/`RequestJson.get_request()`).
+#[test]
+fn python_zimbra_generated_requests() {
+    let user = parse("requests/python-zimbra-gen-AuthRequest.xml");
+    assert_eq!(
+        (user.format, user.response_format()),
+        (Format::Soap12, Format::Soap12)
+    );
+    assert_eq!(user.body.ns.as_deref(), Some(NS_ACCOUNT));
+    assert_eq!(user.body.required("account").unwrap(), "user@example.test");
+    assert_eq!(user.body.required("password").unwrap(), "s3cr&t");
+
+    let admin = parse("requests/python-zimbra-gen-AdminAuthRequest.xml");
+    assert_eq!(admin.body.ns.as_deref(), Some(NS_ADMIN));
+    assert_eq!(admin.body.required("name").unwrap(), "admin@example.test");
+    assert_eq!(admin.body.required("password").unwrap(), "pw");
+    assert_eq!(admin.auth_token(), None);
+
+    let wait = parse("requests/python-zimbra-gen-WaitSetRequest-nested-token.json");
+    assert_eq!(wait.auth_token().as_deref(), Some("TOKEN"));
+    assert_eq!(wait.body.int_opt::<u64>("seq").unwrap(), Some(0));
+
+    let batch = parse("requests/python-zimbra-gen-batch.json");
+    assert_eq!(
+        (batch.name(), batch.namespace()),
+        ("BatchRequest", Some(NS_ZIMBRA))
+    );
+    let inner: Vec<_> = batch
+        .body
+        .children
+        .iter()
+        .map(|c| (c.name.as_str(), c.scalar("requestId")))
+        .collect();
+    assert_eq!(
+        inner,
+        [
+            ("WaitSetRequest", Some("1".into())),
+            ("NoOpRequest", Some("2".into()))
+        ]
+    );
+    assert_eq!(batch.body.children[0].ns.as_deref(), Some(NS_MAIL));
+}

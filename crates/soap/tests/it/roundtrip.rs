@@ -153,6 +153,10 @@ fn golden_requests_survive_decode_encode_decode() {
         "requests/admin-AuthRequest-soap11.xml",
         "requests/user-AuthRequest-unprefixed.xml",
         "requests/DestroyWaitSetRequest-prefixed.xml",
+        "requests/python-zimbra-gen-AuthRequest.xml",
+        "requests/python-zimbra-gen-AdminAuthRequest.xml",
+        "requests/python-zimbra-gen-WaitSetRequest-nested-token.json",
+        "requests/python-zimbra-gen-batch.json",
     ];
     for file in files {
         let first = parse_request(&data(file), &Limits::default()).unwrap();
