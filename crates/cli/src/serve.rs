@@ -1,0 +1,47 @@
+//! `inboxd serve`: build the server config from flags, start, wait for ctrl-c / SIGTERM, shut down gracefully.
+
+use std::time::Duration;
+
+use inboxd_server::ServerConfig;
+
+use crate::args::ServeArgs;
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = ServerConfig::new(&args.data.data);
+    config.listen = args.listen;
+    config.admin_listen = args.admin_listen;
+    config.token_lifetime = Duration::from_secs(args.token_lifetime);
+    config.retention = Duration::from_secs(args.retention);
+    config.sync_poll_interval =
+        (args.poll_interval > 0).then(|| Duration::from_secs(args.poll_interval));
+    let server = inboxd_server::start(config).await?;
+    if !server.app.store.has_admin()? {
+        eprintln!(
+            "No admin account exists yet. Create one with:\n  inboxd admin create --data {} --name admin@example.com --password '…'",
+            args.data.data.display()
+        );
+    }
+    println!(
+        "inboxd listening: user {} admin {}",
+        server.user_addr, server.admin_addr
+    );
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

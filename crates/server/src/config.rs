@@ -1,0 +1,44 @@
+//! Server settings: listeners, data directory, limits and lifetimes. Parsing flags and environment variables is the
+//! CLI's job; this module only holds validated values and their defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::clock::Clock;
+
+/// Everything `serve` needs. `ServerConfig::new(data_dir)` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where the store, the auth key and other state live.
+    pub data_dir: PathBuf,
+    /// User SOAP listener (`/service/soap`).
+    pub listen: SocketAddr,
+    /// Admin SOAP listener (`/service/admin/soap`, `/metrics`).
+    pub admin_listen: SocketAddr,
+    /// How long an auth token stays valid.
+    pub token_lifetime: Duration,
+    /// Change-log retention: sync tokens older than this need a full resync.
+    pub retention: Duration,
+    /// Largest accepted request body; larger ones get a fault.
+    pub max_body_bytes: usize,
+    /// How often the IMAP workers poll their servers; `None` disables the workers.
+    pub sync_poll_interval: Option<Duration>,
+    /// The time source; tests use a manual clock.
+    pub clock: Clock,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 7071)),
+            token_lifetime: Duration::from_secs(12 * 3600),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            max_body_bytes: 4 * 1024 * 1024,
+            sync_poll_interval: Some(Duration::from_secs(60)),
+            clock: Clock::System,
+        }
+    }
+}
