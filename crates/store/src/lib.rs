@@ -1,1 +1,41 @@
-//! Placeholder; filled in by its issue.
+//! inboxd's embedded store: accounts, items, per-account change ids, the change log, and the one
+//! commit path that ties them together.
+//!
+//! # Layout
+//! - `store.rs`: [`Store`] (open, connections, subscribers). One writer connection behind a mutex,
+//!   a small pool of reader connections (WAL snapshots).
+//! - `commit.rs` + `txn*.rs`: [`Store::commit`] and the [`Txn`] write methods. Every item write goes
+//!   through here: change id +1, one change-log row, one [`ChangeEvent`](inboxd_model::ChangeEvent).
+//! - `accounts.rs` / `account.rs`: account operations / types.
+//! - `reads.rs` / `read.rs`: reads on `Store` / row loaders shared with `Txn`.
+//! - `log.rs`: the change log (redo log), commit seqs, trimming.
+//! - `migrations.rs` + `migrations/NNNN_name.sql`: versioned schema (`PRAGMA user_version`).
+//!
+//! What does not belong here: IMAP, WaitSet logic, password hashing, wire formats. The public API
+//! carries no SQLite types, so another backend could implement the same surface.
+
+mod account;
+mod accounts;
+mod codec;
+mod commit;
+mod error;
+mod item;
+mod log;
+mod migrations;
+mod read;
+mod reads;
+mod store;
+mod txn;
+mod txn_folders;
+mod txn_items;
+mod txn_mail;
+
+pub use account::{Account, AccountStatus, AccountUpdate, ImapSecurity, ImapSource, NewAccount};
+pub use error::StoreError;
+pub use item::{
+    Address, Changes, Conversation, ConversationSummary, DeletedFolder, DeletedItem, Folder,
+    GenericItem, Item, ItemKind, Message, NewFolder, NewMessage, folder_ids,
+};
+pub use log::LogEntry;
+pub use store::{DB_FILE_NAME, Store, StoreOptions};
+pub use txn::{Committed, Txn};

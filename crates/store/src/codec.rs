@@ -1,0 +1,162 @@
+//! Column encodings: integers, flag lists, address and attribute JSON, id lists.
+//!
+//! Only value conversions live here; SQL statements live with the operations that run them.
+
+use std::collections::BTreeMap;
+
+use inboxd_model::{ItemId, ItemType, Timestamp};
+
+use crate::StoreError;
+use crate::item::{Address, ItemKind};
+
+/// A u64 as an SQLite integer; values above i64::MAX are refused rather than wrapped.
+pub(crate) fn to_i64(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::invalid(format!("value {v} out of range")))
+}
+
+/// An SQLite integer as u64; negative values (never written by us) read as 0.
+pub(crate) fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+pub(crate) fn ts(v: i64) -> Timestamp {
+    Timestamp(to_u64(v))
+}
+
+pub(crate) fn ts_sql(t: Timestamp) -> Result<i64, StoreError> {
+    to_i64(t.0)
+}
+
+/// Sorts and de-duplicates IMAP flags; refuses empty flags and flags with whitespace (they
+/// cannot come from IMAP and would break the space-separated column).
+pub(crate) fn normalize_flags(flags: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut out: Vec<String> = Vec::with_capacity(flags.len());
+    for f in flags {
+        if f.is_empty() || f.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(StoreError::invalid(format!("bad flag {f:?}")));
+        }
+        out.push(f.clone());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+pub(crate) fn join_words(words: &[String]) -> String {
+    words.join(" ")
+}
+
+pub(crate) fn split_words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+/// References are message-id values; whitespace inside one would split it on reading back.
+pub(crate) fn check_words(what: &str, words: &[String]) -> Result<(), StoreError> {
+    match words
+        .iter()
+        .find(|w| w.is_empty() || w.chars().any(char::is_whitespace))
+    {
+        Some(w) => Err(StoreError::invalid(format!("bad {what} entry {w:?}"))),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn addrs_to_json(addrs: &[Address]) -> Result<String, StoreError> {
+    serde_json::to_string(addrs).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Unreadable JSON (never written by us) reads as an empty list rather than failing the read.
+pub(crate) fn addrs_from_json(s: &str) -> Vec<Address> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn attrs_to_json(attrs: &BTreeMap<String, String>) -> Result<String, StoreError> {
+    serde_json::to_string(attrs).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+pub(crate) fn attrs_from_json(s: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn type_letter(t: ItemType) -> String {
+    t.letter().to_string()
+}
+
+pub(crate) fn type_from_letter(s: &str) -> Option<ItemType> {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => ItemType::from_letter(c),
+        _ => None,
+    }
+}
+
+pub(crate) fn ids_to_text(ids: &[ItemId]) -> String {
+    let parts: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    parts.join(",")
+}
+
+pub(crate) fn ids_from_text(s: &str) -> Vec<ItemId> {
+    s.split(',')
+        .filter_map(|p| p.parse().ok())
+        .map(ItemId)
+        .collect()
+}
+
+/// Deleted ids carry their kind (`m300`, `v301`) so that a later sync can say what was deleted.
+pub(crate) fn kinded_ids_to_text(ids: &[(ItemId, ItemKind)]) -> String {
+    let parts: Vec<String> = ids
+        .iter()
+        .map(|(id, kind)| format!("{}{}", kind.letter(), id.0))
+        .collect();
+    parts.join(",")
+}
+
+pub(crate) fn kinded_ids_from_text(s: &str) -> Vec<(ItemId, ItemKind)> {
+    s.split(',')
+        .filter_map(|p| {
+            let mut chars = p.chars();
+            let kind = ItemKind::from_letter(chars.next()?)?;
+            let id = chars.as_str().parse().ok()?;
+            Some((ItemId(id), kind))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_sorted_and_deduplicated() {
+        let flags = ["\\Seen", "$Label1", "\\Flagged", "\\Seen"].map(String::from);
+        assert_eq!(
+            normalize_flags(&flags).unwrap(),
+            ["$Label1", "\\Flagged", "\\Seen"]
+        );
+        assert!(normalize_flags(&["a b".to_string()]).is_err());
+        assert!(normalize_flags(&[String::new()]).is_err());
+    }
+
+    #[test]
+    fn kinded_ids_round_trip() {
+        let ids = vec![
+            (ItemId(300), ItemKind::Message),
+            (ItemId(301), ItemKind::Conversation),
+            (ItemId(7), ItemKind::Folder),
+            (ItemId(400), ItemKind::Document),
+        ];
+        assert_eq!(kinded_ids_from_text(&kinded_ids_to_text(&ids)), ids);
+        assert_eq!(kinded_ids_from_text(""), vec![]);
+        assert_eq!(
+            ids_from_text(&ids_to_text(&[ItemId(1), ItemId(2)])),
+            [ItemId(1), ItemId(2)]
+        );
+        assert_eq!(ids_from_text(""), vec![]);
+    }
+
+    #[test]
+    fn big_values_are_refused_not_wrapped() {
+        assert!(to_i64(u64::MAX).is_err());
+        assert_eq!(to_u64(-5), 0);
+    }
+}

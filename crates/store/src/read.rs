@@ -1,0 +1,269 @@
+//! Row loaders shared by `Store` reads (on a reader snapshot) and `Txn` reads (inside the write
+//! transaction). Each loader takes a [`Filter`] so the column lists and row mapping exist once.
+
+use inboxd_model::{ChangeId, ItemId};
+use rusqlite::{Connection, Row, params_from_iter};
+
+use crate::StoreError;
+use crate::codec::{
+    addrs_from_json, attrs_from_json, split_words, to_i64, to_u64, ts, type_from_letter,
+};
+use crate::error::DbExt;
+use crate::item::{Conversation, Folder, GenericItem, Item, Message};
+use crate::txn::change_col;
+
+/// Which rows of one account to load. `InConversation` and `Uid` apply to messages only.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Filter {
+    All,
+    Id(ItemId),
+    /// `mod_change > since`.
+    ModAfter(ChangeId),
+    /// Messages / typed items in a folder; subfolders of a folder.
+    InFolder(ItemId),
+    /// Messages of a conversation.
+    InConversation(ItemId),
+    /// The message with this UID in this folder.
+    Uid(ItemId, u32),
+}
+
+impl Filter {
+    /// SQL condition (after `account = ?1`) and its extra parameters. `folder_col` names the
+    /// containing-folder column of the table.
+    fn clause(self, folder_col: &str) -> Result<(String, Vec<i64>), StoreError> {
+        Ok(match self {
+            Filter::All => (String::new(), vec![]),
+            Filter::Id(id) => (" AND id = ?2".into(), vec![id.0]),
+            Filter::ModAfter(c) => (" AND mod_change > ?2".into(), vec![to_i64(c.0)?]),
+            Filter::InFolder(f) => (format!(" AND {folder_col} = ?2"), vec![f.0]),
+            Filter::InConversation(c) => (" AND conversation = ?2".into(), vec![c.0]),
+            Filter::Uid(f, uid) => (
+                format!(" AND {folder_col} = ?2 AND imap_uid = ?3"),
+                vec![f.0, i64::from(uid)],
+            ),
+        })
+    }
+}
+
+fn load<T>(
+    conn: &Connection,
+    account: i64,
+    table: &str,
+    cols: &str,
+    folder_col: &str,
+    filter: Filter,
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let (cond, extra) = filter.clause(folder_col)?;
+    let sql = format!("SELECT {cols} FROM {table} WHERE account = ?1{cond} ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let args = std::iter::once(account).chain(extra);
+    let rows = stmt.query_map(params_from_iter(args), map).db()?;
+    rows.map(|r| r.db()).collect()
+}
+
+const FOLDER_COLS: &str =
+    "id, parent, name, view, imap_path, special_use, created_change, mod_change";
+
+fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
+    Ok(Folder {
+        id: ItemId(r.get(0)?),
+        parent: r.get::<_, Option<i64>>(1)?.map(ItemId),
+        name: r.get(2)?,
+        view: r
+            .get::<_, Option<String>>(3)?
+            .as_deref()
+            .and_then(type_from_letter),
+        imap_path: r.get(4)?,
+        special_use: r.get(5)?,
+        created_change: change_col(r.get(6)?),
+        mod_change: change_col(r.get(7)?),
+    })
+}
+
+pub(crate) fn folders(
+    conn: &Connection,
+    account: i64,
+    filter: Filter,
+) -> Result<Vec<Folder>, StoreError> {
+    load(
+        conn,
+        account,
+        "folders",
+        FOLDER_COLS,
+        "parent",
+        filter,
+        folder_row,
+    )
+}
+
+const MESSAGE_COLS: &str = "id, folder, conversation, imap_uid, message_id, in_reply_to, refs, subject, \
+     from_addrs, to_addrs, cc_addrs, date, internal_date, size, flags, snippet, has_attachments, \
+     body_fetched, created_change, mod_change";
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: ItemId(r.get(0)?),
+        folder: ItemId(r.get(1)?),
+        conversation: r.get::<_, Option<i64>>(2)?.map(ItemId),
+        imap_uid: r
+            .get::<_, Option<i64>>(3)?
+            .and_then(|u| u32::try_from(u).ok()),
+        message_id: r.get(4)?,
+        in_reply_to: r.get(5)?,
+        references: split_words(&r.get::<_, String>(6)?),
+        subject: r.get(7)?,
+        from: addrs_from_json(&r.get::<_, String>(8)?),
+        to: addrs_from_json(&r.get::<_, String>(9)?),
+        cc: addrs_from_json(&r.get::<_, String>(10)?),
+        date: ts(r.get(11)?),
+        internal_date: ts(r.get(12)?),
+        size: to_u64(r.get(13)?),
+        flags: split_words(&r.get::<_, String>(14)?),
+        snippet: r.get(15)?,
+        has_attachments: r.get(16)?,
+        body_fetched: r.get(17)?,
+        created_change: change_col(r.get(18)?),
+        mod_change: change_col(r.get(19)?),
+    })
+}
+
+pub(crate) fn messages(
+    conn: &Connection,
+    account: i64,
+    filter: Filter,
+) -> Result<Vec<Message>, StoreError> {
+    load(
+        conn,
+        account,
+        "messages",
+        MESSAGE_COLS,
+        "folder",
+        filter,
+        message_row,
+    )
+}
+
+/// Messages whose Message-ID header is `header_id`, ascending by id.
+pub(crate) fn messages_by_header_id(
+    conn: &Connection,
+    account: i64,
+    header_id: &str,
+) -> Result<Vec<Message>, StoreError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLS} FROM messages WHERE account = ?1 AND message_id = ?2 ORDER BY id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt
+        .query_map(rusqlite::params![account, header_id], message_row)
+        .db()?;
+    rows.map(|r| r.db()).collect()
+}
+
+const CONVERSATION_COLS: &str = "id, subject, participants, first_date, last_date, message_count, \
+     unread_count, flagged, has_attachments, snippet, created_change, mod_change";
+
+fn conversation_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: ItemId(r.get(0)?),
+        subject: r.get(1)?,
+        participants: addrs_from_json(&r.get::<_, String>(2)?),
+        first_date: ts(r.get(3)?),
+        last_date: ts(r.get(4)?),
+        message_count: u32::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+        unread_count: u32::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+        flagged: r.get(7)?,
+        has_attachments: r.get(8)?,
+        snippet: r.get(9)?,
+        created_change: change_col(r.get(10)?),
+        mod_change: change_col(r.get(11)?),
+    })
+}
+
+pub(crate) fn conversations(
+    conn: &Connection,
+    account: i64,
+    filter: Filter,
+) -> Result<Vec<Conversation>, StoreError> {
+    // Conversations have no folder: `NULL = ?` makes InFolder match nothing.
+    load(
+        conn,
+        account,
+        "conversations",
+        CONVERSATION_COLS,
+        "NULL",
+        filter,
+        conversation_row,
+    )
+}
+
+const GENERIC_COLS: &str = "id, type, folder, attrs, created_change, mod_change";
+
+fn generic_row(r: &Row<'_>) -> rusqlite::Result<GenericItem> {
+    let letter: String = r.get(1)?;
+    Ok(GenericItem {
+        id: ItemId(r.get(0)?),
+        // The CHECK constraint admits only c, a, t, d.
+        item_type: type_from_letter(&letter).unwrap_or(inboxd_model::ItemType::Document),
+        folder: ItemId(r.get(2)?),
+        attrs: attrs_from_json(&r.get::<_, String>(3)?),
+        created_change: change_col(r.get(4)?),
+        mod_change: change_col(r.get(5)?),
+    })
+}
+
+pub(crate) fn generic(
+    conn: &Connection,
+    account: i64,
+    filter: Filter,
+) -> Result<Vec<GenericItem>, StoreError> {
+    load(
+        conn,
+        account,
+        "items",
+        GENERIC_COLS,
+        "folder",
+        filter,
+        generic_row,
+    )
+}
+
+/// Every item matching `filter` across all kinds, ascending by id.
+pub(crate) fn items(
+    conn: &Connection,
+    account: i64,
+    filter: Filter,
+) -> Result<Vec<Item>, StoreError> {
+    let mut out: Vec<Item> = Vec::new();
+    out.extend(
+        folders(conn, account, filter)?
+            .into_iter()
+            .map(Item::Folder),
+    );
+    out.extend(
+        messages(conn, account, filter)?
+            .into_iter()
+            .map(Item::Message),
+    );
+    out.extend(
+        conversations(conn, account, filter)?
+            .into_iter()
+            .map(Item::Conversation),
+    );
+    out.extend(
+        generic(conn, account, filter)?
+            .into_iter()
+            .map(Item::Generic),
+    );
+    out.sort_by_key(Item::id);
+    Ok(out)
+}
+
+/// The item with this id, whatever its kind.
+pub(crate) fn item(
+    conn: &Connection,
+    account: i64,
+    id: ItemId,
+) -> Result<Option<Item>, StoreError> {
+    Ok(items(conn, account, Filter::Id(id))?.into_iter().next())
+}

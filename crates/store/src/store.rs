@@ -1,0 +1,169 @@
+//! The `Store` handle: opening the file, connections, and change-event subscribers.
+//!
+//! Connection model: one writer connection behind a `Mutex` (every write, including the whole commit
+//! path and event publishing, holds it, which is what orders commit seqs and events), plus a pool of
+//! reader connections. A read takes an idle reader (or opens one), runs in one read transaction (a
+//! consistent WAL snapshot), and returns the connection to the pool if fewer than
+//! `MAX_IDLE_READERS` are idle. Operations live in `accounts.rs`, `commit.rs`, `reads.rs` and `log.rs`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use inboxd_model::ChangeEvent;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::StoreError;
+use crate::error::DbExt;
+use crate::migrations;
+
+/// The database file name inside the store directory.
+pub const DB_FILE_NAME: &str = "inboxd.sqlite";
+
+const MAX_IDLE_READERS: usize = 4;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Store settings.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// How long change-log rows are kept by `Store::trim_log` (default 7 days).
+    pub retention: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(7 * 24 * 60 * 60),
+        }
+    }
+}
+
+/// The embedded store. Cheap to clone (one `Arc`); all methods block and are safe from any thread.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    path: PathBuf,
+    pub(crate) retention: Duration,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    subscribers: Mutex<Vec<Sender<ChangeEvent>>>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-operation; SQLite rolled its transaction
+/// back, so the connection is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .db()?;
+    conn.busy_timeout(BUSY_TIMEOUT).db()?;
+    conn.pragma_update(None, "foreign_keys", true).db()?;
+    // WAL + NORMAL: a power loss may drop the last commits but never corrupts the file. Tokens
+    // newer than the surviving change id then get MustResync, which is the right answer.
+    conn.pragma_update(None, "synchronous", "NORMAL").db()?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) `dir/inboxd.sqlite`, switches it to WAL and runs migrations.
+    /// A file from a newer build gives [`StoreError::SchemaTooNew`].
+    pub fn open(dir: &Path, opts: StoreOptions) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE_NAME);
+        let mut writer = open_connection(&path)?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .db()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "journal_mode is {mode}, not wal"
+            )));
+        }
+        migrations::migrate_to(&mut writer, migrations::latest_version())?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path,
+                retention: opts.retention,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+                subscribers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Change-log retention used by `trim_log`.
+    pub fn retention(&self) -> Duration {
+        self.inner.retention
+    }
+
+    /// Registers a change-event receiver. Every commit that touched something after this call sends
+    /// one event, after its SQLite commit succeeded, in commit-seq order. The channel is unbounded
+    /// and never blocks the writer; drop the receiver to unsubscribe.
+    pub fn subscribe(&self) -> Receiver<ChangeEvent> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.inner.subscribers).push(tx);
+        rx
+    }
+
+    /// Sends to every live subscriber; called with the writer lock held so events keep commit order.
+    pub(crate) fn publish(&self, event: &ChangeEvent) {
+        lock(&self.inner.subscribers).retain(|s| s.send(event.clone()).is_ok());
+    }
+
+    /// Runs `f` with the writer connection (one writer at a time).
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = lock(&self.inner.writer);
+        f(&mut conn)
+    }
+
+    /// Runs `f` on a reader connection inside one read transaction (a consistent snapshot).
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = lock(&self.inner.readers).pop();
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => open_connection(&self.inner.path)?,
+        };
+        let result = {
+            let tx = conn.transaction().db()?;
+            // Dropping the read transaction rolls it back, which is all a read needs.
+            f(&tx)
+        };
+        let mut idle = lock(&self.inner.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}

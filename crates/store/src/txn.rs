@@ -1,0 +1,162 @@
+//! `Txn`: the write handle inside `Store::commit`, and the bookkeeping of what a commit touched.
+//!
+//! Every item write goes through a `Txn` method that stamps `mod_change` with the pending change id
+//! and records the item and its type here; `finish` turns that record into the change-id bump, the
+//! change-log row and the event. Item operations are split by kind: `txn_items.rs` (typed items),
+//! `txn_folders.rs`, `txn_mail.rs` (messages, conversations). Modules added to this crate later (the
+//! IMAP sync tables) use `conn()` for their own tables and `touch*` when they change items.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use inboxd_model::{AccountId, ChangeEvent, ChangeId, InterestTypes, ItemId, Timestamp};
+use rusqlite::{Connection, Transaction, params};
+
+use crate::codec::{to_i64, to_u64};
+use crate::error::DbExt;
+use crate::item::ItemKind;
+use crate::{StoreError, log};
+
+/// The value a commit produced and the event it published (`None` if it touched nothing).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Committed<T> {
+    pub value: T,
+    pub event: Option<ChangeEvent>,
+}
+
+/// One open write transaction for one account. Obtained only through `Store::commit`.
+pub struct Txn<'c> {
+    tx: Transaction<'c>,
+    account: AccountId,
+    key: i64,
+    change: ChangeId,
+    now: Timestamp,
+    changed: BTreeSet<ItemId>,
+    deleted: BTreeMap<ItemId, ItemKind>,
+    types: InterestTypes,
+}
+
+impl<'c> Txn<'c> {
+    /// `current` is the account's committed change id; this commit will get `current + 1` if it
+    /// touches anything.
+    pub(crate) fn new(
+        tx: Transaction<'c>,
+        account: AccountId,
+        key: i64,
+        current: ChangeId,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            tx,
+            account,
+            key,
+            change: ChangeId(current.0 + 1),
+            now,
+            changed: BTreeSet::new(),
+            deleted: BTreeMap::new(),
+            types: InterestTypes::NONE,
+        }
+    }
+
+    /// The account this transaction writes to.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The change id this commit gets if it touches anything (stamped into `mod_change`).
+    pub fn change_id(&self) -> ChangeId {
+        self.change
+    }
+
+    /// The commit time given to `Store::commit`.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Whether anything has been touched so far.
+    pub fn is_touched(&self) -> bool {
+        !self.types.is_empty()
+    }
+
+    /// The connection, for store modules with their own tables.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    /// The account's internal row key.
+    pub(crate) fn key(&self) -> i64 {
+        self.key
+    }
+
+    /// The pending change id as a column value.
+    pub(crate) fn change_sql(&self) -> Result<i64, StoreError> {
+        to_i64(self.change.0)
+    }
+
+    /// Records that `id` was created or modified.
+    pub(crate) fn touch(&mut self, id: ItemId, kind: ItemKind) {
+        if !self.deleted.contains_key(&id) {
+            self.changed.insert(id);
+        }
+        self.types.insert(kind.item_type());
+    }
+
+    /// Records that `id` was deleted (it leaves the changed set if it was there).
+    pub(crate) fn touch_deleted(&mut self, id: ItemId, kind: ItemKind) {
+        self.changed.remove(&id);
+        self.deleted.insert(id, kind);
+        self.types.insert(kind.item_type());
+    }
+
+    /// Allocates the next per-account item id.
+    pub(crate) fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
+        let id: i64 = self
+            .tx
+            .query_row(
+                "UPDATE accounts SET next_item_id = next_item_id + 1 WHERE key = ?1 \
+                 RETURNING next_item_id - 1",
+                params![self.key],
+                |r| r.get(0),
+            )
+            .db()?;
+        Ok(ItemId(id))
+    }
+
+    /// Commits. If anything was touched: bumps the change id by one, appends the change-log row and
+    /// returns the event to publish (the caller publishes it while still holding the writer lock).
+    pub(crate) fn finish(self) -> Result<Option<ChangeEvent>, StoreError> {
+        if self.types.is_empty() {
+            self.tx.commit().db()?;
+            return Ok(None);
+        }
+        let change = to_i64(self.change.0)?;
+        self.tx
+            .execute(
+                "UPDATE accounts SET change_id = ?2 WHERE key = ?1",
+                params![self.key, change],
+            )
+            .db()?;
+        let changed: Vec<ItemId> = self.changed.into_iter().collect();
+        let deleted: Vec<(ItemId, ItemKind)> = self.deleted.into_iter().collect();
+        let row = log::NewLogRow {
+            account: self.key,
+            change_id: self.change,
+            types: self.types,
+            changed: &changed,
+            deleted: &deleted,
+            time: self.now,
+        };
+        let seq = log::append(&self.tx, &row)?;
+        self.tx.commit().db()?;
+        Ok(Some(ChangeEvent {
+            account: self.account,
+            change_id: self.change,
+            types: self.types,
+            commit_seq: seq,
+        }))
+    }
+}
+
+/// Reads a change-id column.
+pub(crate) fn change_col(v: i64) -> ChangeId {
+    ChangeId(to_u64(v))
+}
