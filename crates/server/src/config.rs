@@ -24,6 +24,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How often the IMAP workers poll their servers; `None` disables the workers.
     pub sync_poll_interval: Option<Duration>,
+    /// WaitSet limits and timeouts (Zimbra's defaults).
+    pub waitset: inboxd_waitset::Config,
     /// The time source; tests use a manual clock.
     pub clock: Clock,
 }
@@ -38,6 +40,7 @@ impl ServerConfig {
             retention: Duration::from_secs(7 * 24 * 3600),
             max_body_bytes: 4 * 1024 * 1024,
             sync_poll_interval: Some(Duration::from_secs(60)),
+            waitset: inboxd_waitset::Config::zimbra(),
             clock: Clock::System,
         }
     }
