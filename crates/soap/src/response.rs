@@ -5,8 +5,8 @@
 //! Zimbra does. Element serialization itself lives in `xml_write.rs` and `json_write.rs`.
 
 use crate::element::Element;
-use crate::fault::Fault;
-use crate::json_write::write_object;
+use crate::fault::{Fault, FaultArg};
+use crate::json_write::{write_object, write_string};
 use crate::request::Format;
 use crate::xml_write::{escape_text, write_element};
 use crate::{NS_SOAP_JSON, NS_SOAP11, NS_SOAP12, NS_ZIMBRA};
@@ -66,7 +66,7 @@ fn json_envelope(context: Option<&Element>, body: &Element) -> String {
     out.push_str("{\"Header\":{\"context\":");
     write_object(&mut out, &context_element(context), None);
     out.push_str("},\"Body\":{");
-    crate::json_write::write_string(&mut out, &body.name);
+    write_string(&mut out, &body.name);
     out.push(':');
     write_object(&mut out, body, None);
     out.push_str("},\"_jsns\":\"");
@@ -143,7 +143,7 @@ fn json_fault(fault: &Fault) -> Element {
         .with_child(Element::new("Detail").with_child(error))
 }
 
-fn arg_element(arg: &crate::fault::FaultArg) -> Element {
+fn arg_element(arg: &FaultArg) -> Element {
     Element::new("a")
         .with_attr("n", arg.name.as_str())
         .with_attr("t", arg.kind.as_str())
