@@ -2,10 +2,6 @@
 //!
 //! What belongs here: the pure summary function and its input/output types. What does not:
 //! loading messages or writing the summary (the engine does that around `churn`).
-//!
-//! Order independence: messages are sorted by `(date_ms, id)` first, so the result never depends
-//! on the caller's order (gaia's churn took the subject from whichever message came first, and
-//! its callers disagreed on the order). Deleted messages are ignored entirely.
 
 use crate::subject::base_subject;
 
@@ -74,7 +70,12 @@ impl ConversationSummary {
     }
 }
 
-/// Computes the summary of a conversation's messages, in any order (see the module docs).
+/// Computes the summary of a conversation's messages, given in any order.
+///
+/// Messages are sorted by `(date_ms, id)` first, so the result never depends on the caller's
+/// order (gaia's churn took the subject from whichever message came first, and its callers
+/// disagreed on the order). Deleted messages are ignored entirely; if none is left the summary is
+/// empty ([`ConversationSummary::is_empty`]) and the conversation should be deleted.
 pub fn churn(messages: &[ConvMessage]) -> ConversationSummary {
     let mut live: Vec<&ConvMessage> = messages.iter().filter(|m| !m.deleted).collect();
     live.sort_by_key(|m| (m.date_ms, m.id));

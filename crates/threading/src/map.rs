@@ -4,10 +4,7 @@
 //! duplicates. What does not: persistence (the sync engine writes the same facts to its store,
 //! driven by [`Assignment`]) and conversation contents (see `churn`).
 //!
-//! Invariant: `conv_of[id] == c` exactly when `id` is in `ids_of[c]`. Every header id recorded
-//! for a message maps to that message's conversation, so after any sequence of `assign` calls the
-//! conversations are the connected components of "messages sharing a header id" (the same
-//! partition as `reference_threads`), whatever the arrival order.
+//! Internal invariant: `conv_of[id] == c` exactly when `id` is in `ids_of[c]`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -16,6 +13,25 @@ use crate::headers::ThreadHeaders;
 use crate::resolve::{Resolution, resolve};
 
 /// Message-ID → conversation map, plus conversation → ids (so a merge moves only the absorbed ids).
+///
+/// Every header id of an assigned message maps to that message's conversation, so after any
+/// sequence of [`assign`](Self::assign) calls the conversations are the connected components of
+/// "messages sharing a header id" (the partition [`reference_threads`](crate::reference_threads)
+/// computes), whatever the arrival order. A merge costs O(ids moved).
+///
+/// ```
+/// use inboxd_threading::{HeaderIdMap, Resolution, ThreadHeaders};
+/// let mut map = HeaderIdMap::new();
+/// let mut next = 0u64;
+/// let mut new_conv = || { next += 1; next };
+/// let a = map.assign(&ThreadHeaders::from_raw(Some("<a@x>"), None, None), &mut new_conv);
+/// let b = map.assign(&ThreadHeaders::from_raw(Some("<b@x>"), None, None), &mut new_conv);
+/// // C replies to both (In-Reply-To only): A and B become one conversation, the older id wins.
+/// let c = map.assign(&ThreadHeaders::from_raw(Some("<c@x>"), Some("<a@x> <b@x>"), None), &mut new_conv);
+/// assert_eq!(c.resolution, Resolution::Merge { keep: a.conversation, absorb: vec![b.conversation] });
+/// assert_eq!(c.moved_ids, vec!["b@x"]);
+/// assert_eq!(map.get("b@x"), Some(a.conversation));
+/// ```
 #[derive(Clone, Debug)]
 pub struct HeaderIdMap<C> {
     conv_of: HashMap<String, C>,

@@ -4,26 +4,7 @@
 //! canonical id strings used as headerIdMap keys. What does not: deciding which ids a message is
 //! looked up by (see `headers`), or any MIME decoding (the caller hands us header text).
 //!
-//! # The normalization rule
-//!
-//! A header value is scanned left to right for candidates:
-//! - `(comments)` (nested, with `\` escapes) and `"quoted phrases"` outside angle brackets are skipped;
-//! - `<...>` yields its content (up to the next `>`; if `>` is missing, up to the next `<` or the
-//!   end of the token);
-//! - any other token (split at whitespace, `,`, `;`, `<`, `(`, `"`) is a bare candidate.
-//!
-//! A candidate becomes an id when, after removing all whitespace (folding artefacts) and stray
-//! `<`/`>` at its ends, it is at most [`MAX_ID_BYTES`] long, has no control characters or inner
-//! angle brackets, and contains an `@` with something on both sides. The `@` is required (as in
-//! RFC 5322's `id-left "@" id-right`) because ids like `<unknown>` or `<0>` that broken generators
-//! emit are not unique and would glue unrelated conversations together; it also keeps words of
-//! legacy In-Reply-To prose ("your message of ...") out.
-//!
-//! Case: the part after the last `@` (the domain, `id-right`) is lower-cased (ASCII only), the part
-//! before it is kept exactly. RFC 5322 gives `id-left` no case-insensitivity, and generators put
-//! case-significant random data there (base64-ish tokens), so folding it would merge distinct ids;
-//! `id-right` is meant to be a domain, which is case-insensitive, and gateways do re-case it.
-//! The result never contains `<`, `>` or whitespace.
+//! The exact rule is documented on [`normalize_message_id`] (this module is private).
 
 use std::collections::HashSet;
 
@@ -39,9 +20,29 @@ pub const MAX_ID_BYTES: usize = 998;
 /// we keep the first id plus the last `MAX_REFERENCES - 1`.
 pub const MAX_REFERENCES: usize = 100;
 
-/// Normalizes a Message-ID header value to its canonical key: the first valid id it contains,
-/// without angle brackets, whitespace or comments, domain lower-cased (see the module docs).
-/// Returns `None` when the value holds no valid id.
+/// Normalizes a Message-ID header value to its canonical key: the first valid id it contains.
+/// Returns `None` when the value holds no valid id. Never panics; linear in the input.
+///
+/// The value is scanned left to right for candidates:
+/// - `(comments)` (nested, with `\` escapes) and `"quoted phrases"` outside angle brackets are
+///   skipped;
+/// - `<...>` yields its content (up to the next `>`; if `>` is missing, up to the next `<` or the
+///   end of the token);
+/// - any other token (split at whitespace, `,`, `;`, `<`, `(`, `"`) is a bare candidate.
+///
+/// A candidate becomes an id when, after removing all whitespace (folding artefacts), comments and
+/// stray `<`/`>` at its ends, it is at most [`MAX_ID_BYTES`] long, has no control characters or
+/// inner angle brackets, and contains an `@` with something on both sides. The `@` is required
+/// (RFC 5322: `id-left "@" id-right`) because ids like `<unknown>` or `<0>` that broken generators
+/// emit are not unique and would glue unrelated conversations together; it also keeps the words
+/// of legacy In-Reply-To prose ("your message of ...") out.
+///
+/// Case: the part after the last `@` (`id-right`, a domain) is ASCII lower-cased, the part before
+/// it is kept exactly. RFC 5322 gives `id-left` no case-insensitivity and generators put
+/// case-significant random data there, so folding it could merge distinct ids; domains are
+/// case-insensitive and gateways do re-case them. The result never contains `<`, `>` or
+/// whitespace. Examples: `<AbC@Mail.EXAMPLE>` → `AbC@mail.example`; `(c) < foo @ bar > ` →
+/// `foo@bar`; `<a@x> <b@x>` → `a@x`; `<unknown>`, `<>`, `""` → `None`.
 pub fn normalize_message_id(raw: &str) -> Option<String> {
     Candidates::new(raw).find_map(clean_candidate)
 }

@@ -3,17 +3,7 @@
 //! What belongs here: subject text → base subject. What does not: RFC 2047 decoding (the caller
 //! passes decoded text, e.g. from mail-parser) and any subject-based threading decision.
 //!
-//! Steps, as in RFC 5256 §2.1 (case of the remaining text is kept):
-//! 1. whitespace runs (incl. tabs, CR, LF from folding) become one space;
-//! 2. trailing `(fwd)` and whitespace are removed, repeatedly;
-//! 3. leading whitespace and `*blob refwd` leaders are removed, where refwd is a reply/forward
-//!    word, optional whitespace, an optional counter (`[2]`, `(2)`, `^2`) and `:` (or `：`);
-//! 4. a leading `[blob]` (list tag) is removed if something non-empty remains;
-//! 5. 3 and 4 repeat until nothing changes;
-//! 6. a `[fwd: ...]` wrapper is removed and processing restarts at 2.
-//!
-//! Runs in linear time on any input: a leader attempt that fails after a run of blobs is not
-//! retried blob by blob (it would fail at the same place), which keeps `[a][a][a]...` inputs cheap.
+//! The exact steps are documented on [`base_subject`] (this module is private).
 
 /// Reply/forward words recognized before `:` (ASCII ones case-insensitively).
 /// Beyond RFC 5256's re/fw/fwd: German (aw, wg), Scandinavian (sv, vs), Dutch (antw), French (tr),
@@ -24,7 +14,25 @@ const REFWD_WORDS: &[&str] = &[
     "re", "fw", "aw", "sv", "vs", "wg", "tr", "fs",
 ];
 
-/// Returns the base subject of `subject` (see the module docs). Never panics; empty input gives "".
+/// Returns the RFC 5256 §2.1 base subject of a (decoded) subject. Never panics; linear time.
+///
+/// Steps (the case of the remaining text is kept):
+/// 1. whitespace runs (incl. tabs, CR, LF from folding) become one space, ends trimmed;
+/// 2. trailing `(fwd)` and whitespace are removed, repeatedly;
+/// 3. leading `*[blob] refwd` leaders are removed, where refwd is a reply/forward word (`re`,
+///    `fw`, `fwd`, and the localized `aw`, `sv`, `vs`, `wg`, `antw`, `tr`, `rif`, `ref`, `enc`,
+///    `odp`, `fs`, `回复`, `转发`, ...; ASCII case-insensitive), optional whitespace, an optional
+///    counter (`[2]`, `(2)`, `^2`) and `:` (or `：`);
+/// 4. a leading `[blob]` (list tag, `[PATCH v2 1/3]`) is removed if something non-empty remains;
+/// 5. 3 and 4 repeat until nothing changes;
+/// 6. a `[fwd: ...]` wrapper is removed and processing restarts at 2.
+///
+/// ```
+/// use inboxd_threading::base_subject;
+/// assert_eq!(base_subject("Re[2]: [list] AW: Hi (fwd)"), "Hi");
+/// assert_eq!(base_subject("[Fwd: Re: Hi]"), "Hi");
+/// assert_eq!(base_subject("[PATCH]"), "[PATCH]");
+/// ```
 pub fn base_subject(subject: &str) -> String {
     let folded = fold_whitespace(subject);
     let mut s = folded.as_str();
@@ -81,7 +89,7 @@ fn strip_leaders(mut s: &str) -> &str {
             continue;
         }
         // The leader failed at `rest`; every retry after removing single blobs fails there too,
-        // so step 4 can drop the whole blob run at once.
+        // so step 4 can drop the whole blob run at once (this keeps `[a][a][a]...` linear).
         if rest.is_empty() {
             return strip_blobs_keeping_last(s);
         }
