@@ -43,7 +43,7 @@ CREATE TABLE messages (
     conversation    INTEGER,
     imap_uid        INTEGER,                    -- NULL until the server assigned one
     message_id      TEXT,                       -- Message-ID header without <>
-    in_reply_to     TEXT,
+    in_reply_to     TEXT    NOT NULL,           -- In-Reply-To ids, space separated
     refs            TEXT    NOT NULL,           -- References, space separated, oldest first
     subject         TEXT    NOT NULL,
     from_addrs      TEXT    NOT NULL,           -- JSON arrays of {"name","email"}

@@ -122,7 +122,8 @@ pub struct Message {
     pub imap_uid: Option<u32>,
     /// The Message-ID header value, without angle brackets.
     pub message_id: Option<String>,
-    pub in_reply_to: Option<String>,
+    /// In-Reply-To header values (message ids without `<>`).
+    pub in_reply_to: Vec<String>,
     /// References header values, oldest first.
     pub references: Vec<String>,
     pub subject: String,
@@ -267,7 +268,8 @@ pub struct NewMessage {
     pub conversation: Option<ItemId>,
     pub imap_uid: Option<u32>,
     pub message_id: Option<String>,
-    pub in_reply_to: Option<String>,
+    /// In-Reply-To header values (message ids without `<>`).
+    pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
     pub subject: String,
     pub from: Vec<Address>,

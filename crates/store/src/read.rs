@@ -110,7 +110,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             .get::<_, Option<i64>>(3)?
             .and_then(|u| u32::try_from(u).ok()),
         message_id: r.get(4)?,
-        in_reply_to: r.get(5)?,
+        in_reply_to: split_words(&r.get::<_, String>(5)?),
         references: split_words(&r.get::<_, String>(6)?),
         subject: r.get(7)?,
         from: addrs_from_json(&r.get::<_, String>(8)?),

@@ -69,6 +69,7 @@ impl Txn<'_> {
     pub fn insert_message(&mut self, m: NewMessage) -> Result<ItemId, StoreError> {
         let flags = normalize_flags(&m.flags)?;
         check_words("references", &m.references)?;
+        check_words("in-reply-to", &m.in_reply_to)?;
         self.require_folder(m.folder)?;
         if let Some(conv) = m.conversation {
             self.require_conversation(conv)?;
@@ -91,7 +92,7 @@ impl Txn<'_> {
                 m.conversation.map(|c| c.0),
                 m.imap_uid.map(i64::from),
                 m.message_id,
-                m.in_reply_to,
+                join_words(&m.in_reply_to),
                 join_words(&m.references),
                 m.subject,
                 addrs_to_json(&m.from)?,

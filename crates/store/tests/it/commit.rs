@@ -270,3 +270,9 @@ fn items_of_another_account_are_invisible_to_a_txn() {
     assert_eq!(s.item(&b, id).unwrap(), None);
     assert!(s.item(&a, id).unwrap().is_some());
 }
+
+#[test]
+fn store_is_clone_send_sync() {
+    fn check<T: Clone + Send + Sync + 'static>() {}
+    check::<inboxd_store::Store>();
+}

@@ -294,6 +294,7 @@ fn messages_insert_flag_move_delete_show_in_changes() {
     let mut n = message(folder_ids::INBOX, Some(7));
     n.flags = vec!["\\Seen".into(), "$Label1".into(), "\\Seen".into()];
     n.references = vec!["r1@x".into(), "r2@x".into()];
+    n.in_reply_to = vec!["r2@x".into()];
     n.to = vec![Address {
         name: None,
         email: "a@example.com".into(),
@@ -312,8 +313,18 @@ fn messages_insert_flag_move_delete_show_in_changes() {
         (folder_ids::INBOX, Some(7), "Hello", 1234)
     );
     assert_eq!(
-        (msg.from.clone(), msg.to.clone(), msg.references.clone()),
-        (n.from.clone(), n.to.clone(), n.references.clone())
+        (
+            msg.from.clone(),
+            msg.to.clone(),
+            msg.references.clone(),
+            msg.in_reply_to.clone()
+        ),
+        (
+            n.from.clone(),
+            n.to.clone(),
+            n.references.clone(),
+            n.in_reply_to.clone()
+        )
     );
     assert_eq!(
         (
