@@ -19,6 +19,9 @@ impl Store {
     /// event is published (and returned). If it touched nothing, other writes it made still commit but
     /// nothing is bumped, logged or published. If `f` (or the commit) fails, everything rolls back
     /// and nothing is published.
+    ///
+    /// `f` runs with the writer lock held: it may use `Store` reads, but calling a `Store` write
+    /// (`commit`, account operations, `trim_log`) from inside it deadlocks.
     pub fn commit<T>(
         &self,
         account: &AccountId,

@@ -11,6 +11,28 @@
 //! - `log.rs`: the change log (redo log), commit seqs, trimming.
 //! - `migrations.rs` + `migrations/NNNN_name.sql`: versioned schema (`PRAGMA user_version`).
 //!
+//! # Example
+//! ```
+//! use inboxd_model::{ChangeId, ItemType, Timestamp};
+//! use inboxd_store::{NewAccount, Store, StoreOptions, folder_ids};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = Store::open(dir.path(), StoreOptions::default())?;
+//! let events = store.subscribe();
+//! let now = Timestamp(1_700_000_000_000);
+//! let account = store.create_account(
+//!     NewAccount { name: "alice@example.com".into(), password_hash: "$argon2id$…".into(), admin: false, imap: None },
+//!     now,
+//! )?;
+//! let attrs = [("fullName".to_string(), "Bob".to_string())].into();
+//! let done = store.commit(&account.id, now, |txn| txn.create_item(ItemType::Contact, folder_ids::CONTACTS, &attrs))?;
+//! assert_eq!(done.event.map(|e| e.change_id), Some(ChangeId(2)));
+//! assert_eq!(events.try_iter().count(), 2); // account creation (system folders), then the contact
+//! let changes = store.changes_since(&account.id, ChangeId(1))?;
+//! assert_eq!(changes.changed.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! What does not belong here: IMAP, WaitSet logic, password hashing, wire formats. The public API
 //! carries no SQLite types, so another backend could implement the same surface.
 
