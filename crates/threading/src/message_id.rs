@@ -86,34 +86,17 @@ fn clean_candidate(raw: &str) -> Option<String> {
     Some(id)
 }
 
-/// Removes whitespace and `(comments)` inside a candidate (`< (c) foo @ bar >` is `foo@bar`, as
-/// RFC 5322's obsolete syntax allows); quoted text keeps its parentheses.
+/// Removes whitespace and `(comments)` (nested) inside a candidate: `< (c) foo @ bar >` is
+/// `foo@bar`, as RFC 5322's obsolete syntax allows. Quotes and backslashes get no special
+/// meaning here, so the output (no whitespace, no `(`) is a fixed point: normalizing a stored id
+/// again gives the same key.
 fn strip_cfws(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut depth = 0usize;
-    let mut in_quote = false;
-    let mut escaped = false;
     for c in raw.chars() {
-        if escaped {
-            escaped = false;
-            if depth == 0 {
-                out.push(c);
-            }
-            continue;
-        }
         match c {
-            '\\' => {
-                escaped = true;
-                if depth == 0 {
-                    out.push(c);
-                }
-            }
-            '"' if depth == 0 => {
-                in_quote = !in_quote;
-                out.push(c);
-            }
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote && depth > 0 => depth -= 1,
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
             _ if depth > 0 || c.is_whitespace() => {}
             _ => out.push(c),
         }
