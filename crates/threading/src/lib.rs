@@ -6,8 +6,19 @@
 //! and a batch reference grouping for tests (`reference`). What does not: fetching or parsing
 //! whole messages, persistence, scheduling (all in the sync engine).
 //!
-//! Conversations are strict: messages sharing any Message-ID / References / In-Reply-To id (also
-//! an unseen one) are one conversation; there is no subject-based grouping.
+//! The rules, in one place:
+//! - Conversations are strict: messages sharing any Message-ID / References / In-Reply-To id (also
+//!   an id of a message never seen) are one conversation; subjects never group messages.
+//! - In-Reply-To always counts, also without References.
+//! - When a message links several conversations they merge; the smallest (oldest) id survives.
+//! - Two messages with the same Message-ID (Sent copy and list copy) are two messages in one
+//!   conversation.
+//! - Ids are keys after [`normalize_message_id`]; References are capped ([`MAX_REFERENCES`]).
+//!
+//! Typical use by a sync engine: build [`ThreadHeaders::from_raw`] from the three raw header
+//! values, call [`HeaderIdMap::assign`] (or [`resolve`] over its own store lookups of
+//! [`ThreadHeaders::header_ids`]), persist the [`Assignment`], then recompute the conversation
+//! row with [`churn`].
 
 mod churn;
 mod headers;

@@ -104,7 +104,7 @@ fn strip_cfws(raw: &str) -> String {
     out
 }
 
-/// Iterator over raw id candidates in a header value (see the module docs for the grammar).
+/// Iterator over raw id candidates in a header value (grammar on `normalize_message_id`).
 struct Candidates<'a> {
     rest: &'a str,
 }
