@@ -1,2 +1,63 @@
-//! Placeholder; filled in by its issue.
+//! Sans-IO vanilla IMAP sync engine (design: `imap-vanilla-sync.txt`; gaia's "convoy" engine ported, its bugs
+//! not).
+//!
+//! # Driving it
+//! One [`AccountSync`] per account. The driver (`inboxd-imap-driver`) loops:
+//! 1. at start, `handle(Input::Restored(snapshot), now)` with what earlier batches wrote;
+//! 2. drain `poll_action()`: [`Action::Connect`] → open the connection and report
+//!    [`Input::Connected`]; [`Action::Send`] → encode with a fresh tag and send, then feed every parsed
+//!    response back as [`Input::Response`]; [`Action::Store`] → commit the [`Batch`] atomically and report
+//!    [`Input::BatchApplied`]; [`Action::Disconnect`] → close;
+//! 3. sleep until `poll_timeout()` (then feed [`Input::Timer`]) or the next network/user event.
+//!
+//! The engine never reads a clock and does no IO: `now` comes with every input.
+//!
+//! # Layout
+//! - `engine`: connection life cycle and the job scheduler (one command in flight).
+//! - `tasks/*`: one file per design-doc task (`sync_folder_list`, `sync_refresh`, `sync_grow` with
+//!   `date_probe`, `sync_message`, `sync_conv`, `sync_merge`, `sync_body`).
+//! - `db`: in-memory account state; every change is recorded into the pending `Batch` (`batch`).
+//! - `records`, `ids`, `flags`: the persisted data; `plan`: durable task queue (issue 5 extends it).
+//! - `headers`: mail-parser header parsing; `reply`: views over `wire` responses.
+//! - `wire`: the IMAP codec (commands, responses, UID sets), written alongside.
+//! - `testing` (feature `testing`): toy IMAP server, store image and virtual-time harness.
+
 pub mod wire;
+
+mod batch;
+mod db;
+mod engine;
+mod flags;
+mod headers;
+mod ids;
+mod plan;
+mod records;
+mod reply;
+mod tasks;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use inboxd_model::Timestamp;
+
+pub use batch::{Batch, ConvMerge, MessageWrite, Snapshot};
+pub use engine::{AccountSync, Action, Credentials, Input, SyncConfig};
+pub use flags::{FlagSet, FlagSetEntry};
+pub use headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
+pub use ids::{ConvId, FlagSetId, FolderId, TaskId, Umid};
+pub use plan::Task;
+pub use records::{
+    Address, Body, BodyPart, Counters, Folder, FolderKind, FolderSyncState, Location, Message,
+    Problem, ProblemKind,
+};
+pub use reply::{Capabilities, Reply, SelectInfo};
+pub use tasks::date_probe;
+
+/// A conversation's stored summary (computed by `inboxd_threading::churn`).
+pub type Conversation = inboxd_threading::ConversationSummary;
+
+/// One day in milliseconds.
+pub const DAY_MS: u64 = 86_400_000;
+
+/// The dawn of time for sync windows: 1990-01-01T00:00:00Z (gaia `OLDEST_SYNC_DATE`).
+pub const OLDEST_SYNC_DATE: Timestamp = Timestamp(631_152_000_000);

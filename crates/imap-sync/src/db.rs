@@ -1,0 +1,409 @@
+//! The engine's in-memory account state, and the one place that mutates it.
+//!
+//! Every mutation goes through a `Db` method that changes memory *and* records the same change in the pending
+//! `Batch`, so "state in memory" and "what the batches wrote" cannot drift apart (tests check
+//! `Snapshot::apply(batches) == db.snapshot()`). What does not belong here: IMAP, task sequencing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use inboxd_threading::{Addr, Assignment, ConvMessage, HeaderIdMap, ThreadHeaders, churn};
+
+use crate::batch::{Batch, ConvMerge, MessageWrite, Snapshot};
+use crate::flags::FlagSetTable;
+use crate::plan::Task;
+use crate::{
+    Body, ConvId, Conversation, Counters, FlagSet, Folder, FolderId, FolderSyncState, Location,
+    Message, Problem, TaskId, Umid,
+};
+
+/// In-memory account state plus the batch of changes not yet handed to the driver.
+#[derive(Debug, Default)]
+pub(crate) struct Db {
+    folders: BTreeMap<FolderId, Folder>,
+    sync_states: BTreeMap<FolderId, FolderSyncState>,
+    locations: BTreeMap<Umid, Location>,
+    messages: BTreeMap<Umid, Message>,
+    conversations: BTreeMap<ConvId, Conversation>,
+    header_ids: HeaderIdMap<ConvId>,
+    flag_sets: FlagSetTable,
+    tasks: BTreeMap<TaskId, Task>,
+    counters: Counters,
+    /// Index: folder → UID → umid (the inverse of `locations`).
+    uids: HashMap<FolderId, BTreeMap<u32, Umid>>,
+    /// Index: conversation → its messages.
+    members: HashMap<ConvId, BTreeSet<Umid>>,
+    batch: Batch,
+    batch_seq: u64,
+}
+
+impl Db {
+    pub(crate) fn from_snapshot(snap: Snapshot) -> Self {
+        let mut db = Db {
+            flag_sets: FlagSetTable::from_entries(&snap.flag_sets),
+            folders: snap.folders,
+            sync_states: snap.sync_states,
+            conversations: snap.conversations,
+            tasks: snap.tasks,
+            counters: snap.counters,
+            ..Db::default()
+        };
+        for (id, conv) in snap.header_ids {
+            db.header_ids.insert(id, conv);
+        }
+        for (umid, loc) in snap.locations {
+            db.index_location(umid, loc);
+        }
+        for (umid, m) in snap.messages {
+            db.members.entry(m.conv).or_default().insert(umid);
+            db.messages.insert(umid, m);
+        }
+        db
+    }
+
+    /// The state as a snapshot (what applying every emitted batch to an empty snapshot gives).
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let mut header_ids = BTreeMap::new();
+        for conv in self.members.keys().chain(self.conversations.keys()) {
+            for id in self.header_ids.ids_of(*conv) {
+                header_ids.insert(id.clone(), *conv);
+            }
+        }
+        Snapshot {
+            folders: self.folders.clone(),
+            sync_states: self.sync_states.clone(),
+            locations: self.locations.clone(),
+            messages: self.messages.clone(),
+            conversations: self.conversations.clone(),
+            header_ids,
+            flag_sets: self.flag_sets.entries().clone(),
+            tasks: self.tasks.clone(),
+            counters: self.counters,
+        }
+    }
+
+    /// Hands out the pending batch, if it holds anything.
+    pub(crate) fn take_batch(&mut self) -> Option<Batch> {
+        if self.batch.is_empty() {
+            return None;
+        }
+        self.batch_seq += 1;
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.seq = self.batch_seq;
+        Some(batch)
+    }
+
+    pub(crate) fn problem(&mut self, p: Problem) {
+        self.batch.problems.push(p);
+    }
+
+    // ---- ids ----
+
+    pub(crate) fn alloc_umid(&mut self) -> Umid {
+        self.counters.next_umid += 1;
+        self.batch.counters = Some(self.counters);
+        Umid(self.counters.next_umid)
+    }
+
+    fn alloc_folder_id(&mut self) -> FolderId {
+        self.counters.next_folder += 1;
+        self.batch.counters = Some(self.counters);
+        FolderId(self.counters.next_folder)
+    }
+
+    // ---- folders ----
+
+    pub(crate) fn folders(&self) -> &BTreeMap<FolderId, Folder> {
+        &self.folders
+    }
+
+    pub(crate) fn folder(&self, id: FolderId) -> Option<&Folder> {
+        self.folders.get(&id)
+    }
+
+    pub(crate) fn folder_by_path(&self, path: &str) -> Option<&Folder> {
+        self.folders.values().find(|f| f.path == path)
+    }
+
+    /// Creates a folder record with a fresh id (the caller fills in everything but the id).
+    pub(crate) fn create_folder(&mut self, mut folder: Folder) -> FolderId {
+        folder.id = self.alloc_folder_id();
+        let id = folder.id;
+        self.put_folder(folder);
+        id
+    }
+
+    /// Writes a folder record if it differs from the stored one.
+    pub(crate) fn put_folder(&mut self, folder: Folder) {
+        if self.folders.get(&folder.id) == Some(&folder) {
+            return;
+        }
+        self.batch.folders.insert(folder.id, Some(folder.clone()));
+        self.folders.insert(folder.id, folder);
+    }
+
+    /// Deletes a folder, its sync state and its messages.
+    pub(crate) fn delete_folder(&mut self, id: FolderId) {
+        self.drop_folder_messages(id);
+        self.folders.remove(&id);
+        self.batch.folders.insert(id, None);
+        if self.sync_states.remove(&id).is_some() {
+            self.batch.sync_states.insert(id, None);
+        }
+    }
+
+    // ---- sync states ----
+
+    pub(crate) fn sync_state(&self, id: FolderId) -> FolderSyncState {
+        self.sync_states.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn put_sync_state(&mut self, id: FolderId, st: FolderSyncState) {
+        if self.sync_states.get(&id) == Some(&st) {
+            return;
+        }
+        self.batch.sync_states.insert(id, Some(st.clone()));
+        self.sync_states.insert(id, st);
+    }
+
+    // ---- locations and flags ----
+
+    pub(crate) fn uids(&self, folder: FolderId) -> Option<&BTreeMap<u32, Umid>> {
+        self.uids.get(&folder)
+    }
+
+    pub(crate) fn umid_at(&self, folder: FolderId, uid: u32) -> Option<Umid> {
+        self.uids.get(&folder)?.get(&uid).copied()
+    }
+
+    pub(crate) fn location(&self, umid: Umid) -> Option<Location> {
+        self.locations.get(&umid).copied()
+    }
+
+    /// Records a newly found message copy at `folder`/`uid` with `flags`.
+    pub(crate) fn add_location(&mut self, umid: Umid, folder: FolderId, uid: u32, flags: &FlagSet) {
+        let (slot, entry) = self.flag_sets.acquire(flags);
+        self.batch.flag_sets.insert(slot, Some(entry));
+        let loc = Location {
+            folder,
+            uid,
+            flag_set: slot,
+        };
+        self.batch.locations.insert(umid, Some(loc));
+        self.index_location(umid, loc);
+    }
+
+    /// Forgets a message copy's location and releases its flag-set reference (gaia forgot this decrement).
+    pub(crate) fn remove_location(&mut self, umid: Umid) {
+        let Some(loc) = self.locations.remove(&umid) else {
+            return;
+        };
+        if let Some(uids) = self.uids.get_mut(&loc.folder) {
+            uids.remove(&loc.uid);
+        }
+        self.release_flag_set(loc.flag_set);
+        self.batch.locations.insert(umid, None);
+    }
+
+    /// Compares `flags` with the recorded slot; on a change moves the reference and updates the message.
+    /// Returns whether the flags changed.
+    pub(crate) fn update_flags(&mut self, umid: Umid, flags: &FlagSet) -> bool {
+        let Some(mut loc) = self.locations.get(&umid).copied() else {
+            return false;
+        };
+        if self.flag_sets.find(flags) == Some(loc.flag_set) {
+            return false;
+        }
+        let (slot, entry) = self.flag_sets.acquire(flags);
+        self.batch.flag_sets.insert(slot, Some(entry));
+        self.release_flag_set(loc.flag_set);
+        loc.flag_set = slot;
+        self.locations.insert(umid, loc);
+        self.batch.locations.insert(umid, Some(loc));
+        if let Some(m) = self.messages.get_mut(&umid) {
+            m.flags = flags.clone();
+            self.batch.set_flags(umid, flags.clone());
+        }
+        true
+    }
+
+    fn release_flag_set(&mut self, slot: crate::FlagSetId) {
+        let entry = self.flag_sets.release(slot);
+        self.batch.flag_sets.insert(slot, entry);
+    }
+
+    fn index_location(&mut self, umid: Umid, loc: Location) {
+        self.uids
+            .entry(loc.folder)
+            .or_default()
+            .insert(loc.uid, umid);
+        self.locations.insert(umid, loc);
+    }
+
+    // ---- messages and conversations ----
+
+    pub(crate) fn message(&self, umid: Umid) -> Option<&Message> {
+        self.messages.get(&umid)
+    }
+
+    pub(crate) fn members(&self, conv: ConvId) -> impl Iterator<Item = Umid> + '_ {
+        self.members.get(&conv).into_iter().flatten().copied()
+    }
+
+    /// Assigns a message's header ids to a conversation (new / join / merge decided by `inboxd-threading`),
+    /// recording the headerIdMap writes. A merge's message moves are left to the caller (`sync_merge`).
+    pub(crate) fn assign(&mut self, headers: &ThreadHeaders, umid: Umid) -> Assignment<ConvId> {
+        let a = self.header_ids.assign(headers, || ConvId::founded_by(umid));
+        for id in a.added_ids.iter().chain(&a.moved_ids) {
+            self.batch
+                .header_ids
+                .insert(id.clone(), Some(a.conversation));
+        }
+        a
+    }
+
+    /// Inserts or replaces a message record.
+    pub(crate) fn put_message(&mut self, m: Message) {
+        if let Some(old) = self.messages.get(&m.umid) {
+            if old == &m {
+                return;
+            }
+            if old.conv != m.conv
+                && let Some(set) = self.members.get_mut(&old.conv)
+            {
+                set.remove(&m.umid);
+            }
+        }
+        self.members.entry(m.conv).or_default().insert(m.umid);
+        self.batch
+            .messages
+            .insert(m.umid, MessageWrite::Put(m.clone()));
+        self.messages.insert(m.umid, m);
+    }
+
+    /// Deletes a message record; returns its conversation (to re-churn).
+    pub(crate) fn delete_message(&mut self, umid: Umid) -> Option<ConvId> {
+        let m = self.messages.remove(&umid)?;
+        if let Some(set) = self.members.get_mut(&m.conv) {
+            set.remove(&umid);
+        }
+        self.batch.messages.insert(umid, MessageWrite::Delete);
+        Some(m.conv)
+    }
+
+    /// Recomputes a conversation's summary from its messages; deletes it (and its headerIdMap entries, which
+    /// gaia leaked) when none is left.
+    pub(crate) fn churn(&mut self, conv: ConvId) {
+        let msgs: Vec<ConvMessage> = self
+            .members(conv)
+            .filter_map(|u| self.messages.get(&u))
+            .map(conv_message)
+            .collect();
+        let summary = churn(&msgs);
+        if summary.is_empty() {
+            self.members.remove(&conv);
+            if self.conversations.remove(&conv).is_some() {
+                self.batch.conversations.insert(conv, None);
+            }
+            for id in self.header_ids.remove_conversation(conv) {
+                self.batch.header_ids.insert(id, None);
+            }
+            return;
+        }
+        if self.conversations.get(&conv) != Some(&summary) {
+            self.batch.conversations.insert(conv, Some(summary.clone()));
+            self.conversations.insert(conv, summary);
+        }
+    }
+
+    /// Records that `from` were merged into `into` and deletes their summaries (their messages must already
+    /// have been re-homed).
+    pub(crate) fn record_merge(&mut self, into: ConvId, from: Vec<ConvId>) {
+        for conv in &from {
+            self.members.remove(conv);
+            if self.conversations.remove(conv).is_some() {
+                self.batch.conversations.insert(*conv, None);
+            }
+        }
+        self.batch.merges.push(ConvMerge { into, from });
+    }
+
+    /// Drops every message of a folder (folder deleted, or UIDVALIDITY changed) and re-churns their
+    /// conversations. Pending per-message tasks for them are finished.
+    pub(crate) fn drop_folder_messages(&mut self, folder: FolderId) {
+        let umids: Vec<Umid> = self
+            .uids
+            .remove(&folder)
+            .map(|m| m.into_values().collect())
+            .unwrap_or_default();
+        let mut convs = BTreeSet::new();
+        for umid in &umids {
+            self.remove_location(*umid);
+            convs.extend(self.delete_message(*umid));
+        }
+        let gone: BTreeSet<Umid> = umids.into_iter().collect();
+        let stale: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.umid().is_some_and(|u| gone.contains(&u)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            self.finish_task(id);
+        }
+        for conv in convs {
+            self.churn(conv);
+        }
+    }
+
+    // ---- durable tasks ----
+
+    pub(crate) fn tasks(&self) -> &BTreeMap<TaskId, Task> {
+        &self.tasks
+    }
+
+    pub(crate) fn queue_task(&mut self, task: Task) -> TaskId {
+        self.counters.next_task += 1;
+        self.batch.counters = Some(self.counters);
+        let id = TaskId(self.counters.next_task);
+        self.batch.tasks.insert(id, Some(task.clone()));
+        self.tasks.insert(id, task);
+        id
+    }
+
+    pub(crate) fn finish_task(&mut self, id: TaskId) {
+        if self.tasks.remove(&id).is_some() {
+            self.batch.tasks.insert(id, None);
+        }
+    }
+}
+
+/// What churn needs from a message record.
+pub(crate) fn conv_message(m: &Message) -> ConvMessage {
+    ConvMessage {
+        id: m.umid.0,
+        date_ms: i64::try_from(m.date.as_millis()).unwrap_or(i64::MAX),
+        subject: m.subject.clone(),
+        from: m
+            .from
+            .iter()
+            .filter_map(|a| {
+                Some(Addr {
+                    name: a.name.clone(),
+                    email: a.email.clone()?,
+                })
+            })
+            .collect(),
+        unread: !m.flags.is_seen(),
+        flagged: m.flags.is_flagged(),
+        has_attachments: m.has_attachments,
+        snippet: m.snippet.clone(),
+        deleted: false,
+    }
+}
+
+impl Db {
+    /// Records a fetched body (write-only: bodies are not kept in memory).
+    pub(crate) fn put_body(&mut self, body: Body) {
+        self.batch.bodies.insert(body.umid, body);
+    }
+}

@@ -1,0 +1,574 @@
+//! `AccountSync`: the per-account sans-IO sync engine. Inputs (IMAP responses, connection events, the
+//! restored snapshot, user requests, timer wake-ups) go in with `now`; actions (connect, IMAP commands,
+//! store batches) come out; `poll_timeout` says when to wake it next.
+//!
+//! What belongs here: the connection life cycle (login, capabilities, reconnect backoff), the scheduler that
+//! runs one job at a time with one command in flight, and the refresh timer. What does not: the sync logic
+//! itself (`tasks`), the state and its batches (`db`, `batch`).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use inboxd_model::Timestamp;
+
+use crate::batch::{Batch, Snapshot};
+use crate::db::Db;
+use crate::plan::Task;
+use crate::reply::{Capabilities, Reply};
+use crate::tasks::{Cx, Job, JobSpec, Step, make_job};
+use crate::wire::{Command, Response, Untagged};
+use crate::{FolderId, FolderKind, Umid};
+
+/// How the engine logs in.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+/// Per-account engine settings.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    pub credentials: Credentials,
+    /// Time between the end of one sync cycle and the next.
+    pub refresh_interval: Duration,
+    /// First reconnect delay after a disconnect; doubles up to `retry_max`, reset by a successful login.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+    /// Keep growing every folder until it is fully synced (a server-side mirror wants everything).
+    /// When false, folders only grow on `Input::Grow`.
+    pub grow_to_full: bool,
+    /// Envelopes fetched per `UID FETCH` in `sync_message`.
+    pub fetch_chunk: u32,
+    /// Longest UID set text in one command; longer sets are split (servers limit line length).
+    pub uid_set_chars: usize,
+    /// Largest body `sync_body` fetches.
+    pub max_body_bytes: u32,
+    /// Use EXAMINE instead of SELECT (the sync itself never changes mailboxes).
+    pub read_only: bool,
+    /// Wait in IDLE on INBOX between cycles when the server advertises IDLE.
+    pub use_idle: bool,
+    /// Re-issue IDLE at least this often (RFC 2177 servers may drop idlers after 30 minutes).
+    pub idle_max: Duration,
+}
+
+impl SyncConfig {
+    /// Defaults: 5-minute refresh, 1 s..5 min backoff, full sync, 50 envelopes per fetch, 4000-character
+    /// UID sets, 1 MiB bodies, EXAMINE, IDLE when offered (renewed every 25 minutes).
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            refresh_interval: Duration::from_secs(300),
+            retry_min: Duration::from_secs(1),
+            retry_max: Duration::from_secs(300),
+            grow_to_full: true,
+            fetch_chunk: 50,
+            uid_set_chars: 4000,
+            max_body_bytes: 1 << 20,
+            read_only: true,
+            use_idle: true,
+            idle_max: Duration::from_secs(25 * 60),
+        }
+    }
+}
+
+/// Something that happened, for the engine to react to.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Input {
+    /// The persisted state, loaded by the driver at start (before anything else; a later one replaces the
+    /// state wholesale and restarts the session).
+    Restored(Snapshot),
+    /// The connection is up (TLS done, greeting read). `capabilities` from the greeting's code or empty;
+    /// `preauthenticated` when the greeting was PREAUTH.
+    Connected {
+        capabilities: Vec<String>,
+        preauthenticated: bool,
+    },
+    /// One parsed server response. The driver tags commands itself; any tagged response completes the one
+    /// command in flight.
+    Response(Response),
+    /// The connection is gone (error, BYE, or after LOGOUT).
+    Disconnected,
+    /// Start a sync cycle now (user pressed refresh, or a push hint arrived).
+    SyncNow,
+    /// Sync one more date window of a folder (the user scrolled past the end).
+    Grow { folder: FolderId },
+    /// Fetch a message's body and snippet.
+    FetchBody { umid: Umid },
+    /// The store committed the batch with this `seq`.
+    BatchApplied { seq: u64 },
+    /// A wake-up: `poll_timeout` passed (or the driver just wants the engine to look at the time).
+    Timer,
+    /// Log out and stay offline.
+    Shutdown,
+}
+
+/// Something the driver must do.
+// Actions are moved once from engine to driver; boxing the batch would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, PartialEq, Debug)]
+pub enum Action {
+    /// Open a connection (TLS per account settings), then report `Input::Connected` or `Disconnected`.
+    Connect,
+    /// Send one command (`wire::encode` with a fresh tag; wait for `+` between segments).
+    Send(Command),
+    /// Commit this batch atomically, then report `Input::BatchApplied`.
+    Store(Batch),
+    /// Close the connection (after LOGOUT completed); no reconnect follows.
+    Disconnect,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Conn {
+    /// Offline; connect at `retry_at` (`None`: as soon as there is work).
+    Down {
+        retry_at: Option<Timestamp>,
+    },
+    Connecting,
+    /// LOGIN / AUTHENTICATE sent.
+    Authenticating,
+    /// CAPABILITY sent after login.
+    Capabilities,
+    Ready,
+    /// IDLE sent at `since`; `done` once DONE went out.
+    Idling {
+        since: Timestamp,
+        done: bool,
+    },
+    LoggingOut,
+    Stopped,
+}
+
+/// The sync engine for one account. See the crate docs for the driving loop.
+#[derive(Debug)]
+pub struct AccountSync {
+    config: SyncConfig,
+    db: Db,
+    conn: Conn,
+    caps: Capabilities,
+    /// Untagged responses collected for the command in flight (`Some` while one is in flight).
+    inflight: Option<Vec<Untagged>>,
+    /// The folder a SELECT in flight is for.
+    selecting: Option<FolderId>,
+    selected: Option<FolderId>,
+    job: Option<Box<dyn Job>>,
+    queue: VecDeque<JobSpec>,
+    cycle_due: bool,
+    next_cycle_at: Option<Timestamp>,
+    backoff: Duration,
+    out: VecDeque<Action>,
+    last_applied: u64,
+}
+
+impl AccountSync {
+    /// A fresh engine with empty state; feed `Input::Restored` first when state was persisted.
+    pub fn new(config: SyncConfig) -> Self {
+        Self {
+            backoff: config.retry_min,
+            config,
+            db: Db::default(),
+            conn: Conn::Down { retry_at: None },
+            caps: Capabilities::default(),
+            inflight: None,
+            selecting: None,
+            selected: None,
+            job: None,
+            queue: VecDeque::new(),
+            cycle_due: true,
+            next_cycle_at: None,
+            out: VecDeque::new(),
+            last_applied: 0,
+        }
+    }
+
+    /// Feeds one input.
+    pub fn handle(&mut self, input: Input, now: Timestamp) {
+        match input {
+            Input::Restored(snap) => self.restore(snap),
+            Input::Connected {
+                capabilities,
+                preauthenticated,
+            } => self.on_connected(capabilities, preauthenticated),
+            Input::Response(r) => self.on_response(r, now),
+            Input::Disconnected => self.on_disconnected(now),
+            Input::SyncNow => self.request_cycle(),
+            Input::Grow { folder } => self.push_front(JobSpec::Grow(folder)),
+            Input::FetchBody { umid } => {
+                self.db.queue_task(Task::SyncBody { umid });
+                self.push_front(JobSpec::Body(umid));
+                self.flush_batch();
+            }
+            Input::BatchApplied { seq } => self.last_applied = self.last_applied.max(seq),
+            Input::Timer => {}
+            Input::Shutdown => self.on_shutdown(),
+        }
+        self.drive(now);
+    }
+
+    /// The next thing to do, if any.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.out.pop_front()
+    }
+
+    /// When to send `Input::Timer` next (`None`: only on other inputs).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        match self.conn {
+            Conn::Down { retry_at } => retry_at,
+            Conn::Ready if self.is_quiet() => self.next_cycle_at,
+            Conn::Idling { since, done: false } => {
+                let renew = since.plus(self.config.idle_max);
+                Some(self.next_cycle_at.map_or(renew, |n| n.min(renew)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The state as the emitted batches describe it (for tests and diagnostics).
+    pub fn snapshot(&self) -> Snapshot {
+        self.db.snapshot()
+    }
+
+    /// The highest batch `seq` the driver reported as committed.
+    pub fn last_applied_batch(&self) -> u64 {
+        self.last_applied
+    }
+
+    fn restore(&mut self, snap: Snapshot) {
+        self.db = Db::from_snapshot(snap);
+        self.job = None;
+        self.queue.clear();
+        self.cycle_due = true;
+        if let Conn::Down { .. } = self.conn {
+        } else {
+            self.conn = Conn::Down { retry_at: None };
+            self.out.push_back(Action::Disconnect);
+        }
+    }
+
+    fn request_cycle(&mut self) {
+        self.cycle_due = true;
+        if let Conn::Down { retry_at: Some(_) } = self.conn {
+            self.conn = Conn::Down { retry_at: None };
+        }
+    }
+
+    fn push_front(&mut self, spec: JobSpec) {
+        self.queue.retain(|s| *s != spec);
+        self.queue.push_front(spec);
+    }
+
+    fn is_quiet(&self) -> bool {
+        self.job.is_none() && self.inflight.is_none() && self.queue.is_empty() && !self.cycle_due
+    }
+
+    fn send(&mut self, cmd: Command) {
+        self.selecting = match &cmd {
+            Command::Select { mailbox } | Command::Examine { mailbox } => {
+                self.db.folder_by_path(mailbox).map(|f| f.id)
+            }
+            _ => None,
+        };
+        self.inflight = Some(Vec::new());
+        self.out.push_back(Action::Send(cmd));
+    }
+
+    fn flush_batch(&mut self) {
+        if let Some(batch) = self.db.take_batch() {
+            self.out.push_back(Action::Store(batch));
+        }
+    }
+
+    // ---- connection life cycle ----
+
+    fn on_connected(&mut self, capabilities: Vec<String>, preauthenticated: bool) {
+        if self.conn != Conn::Connecting {
+            return;
+        }
+        self.caps = Capabilities::new(capabilities);
+        self.selected = None;
+        if preauthenticated {
+            self.conn = Conn::Capabilities;
+            self.send(Command::Capability);
+            return;
+        }
+        let Credentials { user, password } = self.config.credentials.clone();
+        self.conn = Conn::Authenticating;
+        if self.caps.has("LOGINDISABLED") && self.caps.has("AUTH=PLAIN") {
+            self.send(Command::AuthenticatePlain { user, password });
+        } else {
+            self.send(Command::Login { user, password });
+        }
+    }
+
+    fn on_disconnected(&mut self, now: Timestamp) {
+        self.inflight = None;
+        self.job = None;
+        self.queue.clear();
+        self.selected = None;
+        self.selecting = None;
+        self.flush_batch();
+        if matches!(self.conn, Conn::LoggingOut | Conn::Stopped) {
+            self.conn = Conn::Stopped;
+            return;
+        }
+        self.cycle_due = true;
+        self.conn = Conn::Down {
+            retry_at: Some(now.plus(self.backoff)),
+        };
+        self.backoff = (self.backoff * 2).min(self.config.retry_max);
+    }
+
+    fn on_shutdown(&mut self) {
+        match self.conn {
+            Conn::Down { .. } | Conn::Connecting => self.conn = Conn::Stopped,
+            Conn::Stopped | Conn::LoggingOut => {}
+            _ => {
+                self.queue.clear();
+                self.cycle_due = false;
+                if self.inflight.is_none() {
+                    self.job = None;
+                    self.conn = Conn::LoggingOut;
+                    self.send(Command::Logout);
+                } else {
+                    // Let the command in flight finish; `drive` logs out once the connection is quiet.
+                    self.job = None;
+                    self.conn = Conn::LoggingOut;
+                }
+            }
+        }
+    }
+
+    fn on_response(&mut self, r: Response, now: Timestamp) {
+        match r {
+            Response::Untagged(u) => self.on_untagged(u),
+            Response::Continue(_) => {}
+            Response::Tagged {
+                status, code, text, ..
+            } => {
+                let Some(untagged) = self.inflight.take() else {
+                    return;
+                };
+                let reply = Reply {
+                    status,
+                    code,
+                    text,
+                    untagged,
+                };
+                self.on_completion(reply, now);
+            }
+        }
+    }
+
+    fn on_untagged(&mut self, u: Untagged) {
+        if let Conn::Idling { done: false, .. } = self.conn {
+            // New mail or expunges while idling: leave IDLE and run a cycle.
+            if matches!(
+                u,
+                Untagged::Exists(_) | Untagged::Expunge(_) | Untagged::Fetch { .. }
+            ) {
+                self.cycle_due = true;
+            }
+            return;
+        }
+        if let Some(v) = self.inflight.as_mut() {
+            v.push(u);
+        }
+    }
+
+    fn on_completion(&mut self, reply: Reply, now: Timestamp) {
+        if let Some(folder) = self.selecting.take() {
+            self.selected = reply.is_ok().then_some(folder);
+        }
+        match self.conn {
+            Conn::Authenticating => self.after_login(reply),
+            Conn::Capabilities => {
+                self.caps = reply.capabilities().unwrap_or_else(|| self.caps.clone());
+                self.conn = Conn::Ready;
+            }
+            Conn::Idling { .. } => self.conn = Conn::Ready,
+            Conn::LoggingOut => self.out.push_back(Action::Disconnect),
+            _ => self.continue_job(reply, now),
+        }
+    }
+
+    fn after_login(&mut self, reply: Reply) {
+        if !reply.is_ok() {
+            // Bad credentials: stay down until someone asks again (no hammering the server).
+            self.db.problem(crate::Problem {
+                folder: None,
+                uid: None,
+                umid: None,
+                kind: crate::ProblemKind::CommandFailed,
+                detail: format!("login: {:?} {}", reply.status, reply.text),
+            });
+            self.flush_batch();
+            self.conn = Conn::LoggingOut;
+            self.send(Command::Logout);
+            return;
+        }
+        self.backoff = self.config.retry_min;
+        match reply.capabilities() {
+            Some(caps) => {
+                self.caps = caps;
+                self.conn = Conn::Ready;
+            }
+            None => {
+                self.conn = Conn::Capabilities;
+                self.send(Command::Capability);
+            }
+        }
+    }
+
+    // ---- scheduling ----
+
+    fn drive(&mut self, now: Timestamp) {
+        match self.conn {
+            Conn::Down { retry_at } => {
+                let wanted = self.cycle_due || !self.queue.is_empty();
+                if wanted && retry_at.is_none_or(|t| t <= now) {
+                    self.conn = Conn::Connecting;
+                    self.out.push_back(Action::Connect);
+                }
+            }
+            Conn::Ready => self.run_jobs(now),
+            Conn::Idling { since, done: false } => {
+                let renew = now >= since.plus(self.config.idle_max);
+                let due = self.next_cycle_at.is_some_and(|t| t <= now);
+                if self.cycle_due || due || renew || !self.queue.is_empty() {
+                    self.conn = Conn::Idling { since, done: true };
+                    self.cycle_due |= due;
+                    self.inflight = Some(Vec::new());
+                    self.out.push_back(Action::Send(Command::Done));
+                }
+            }
+            // A shutdown waited for the command in flight; now log out.
+            Conn::LoggingOut
+                if self.inflight.is_none()
+                    && self.job.is_none()
+                    && !self.out.iter().any(|a| {
+                        matches!(a, Action::Send(Command::Logout) | Action::Disconnect)
+                    }) =>
+            {
+                self.send(Command::Logout);
+            }
+            _ => {}
+        }
+    }
+
+    fn run_jobs(&mut self, now: Timestamp) {
+        while self.job.is_none() && self.inflight.is_none() {
+            if self.queue.is_empty() && !self.plan_more(now) {
+                self.go_quiet(now);
+                return;
+            }
+            let Some(spec) = self.queue.pop_front() else {
+                return;
+            };
+            let mut job = make_job(spec);
+            let step = self.with_cx(now, |cx| job.start(cx));
+            self.after_step(job, step);
+        }
+    }
+
+    fn continue_job(&mut self, reply: Reply, now: Timestamp) {
+        let Some(mut job) = self.job.take() else {
+            return;
+        };
+        let step = self.with_cx(now, |cx| job.on_reply(cx, reply));
+        self.after_step(job, step);
+        self.run_jobs(now);
+    }
+
+    fn with_cx(&mut self, now: Timestamp, f: impl FnOnce(&mut Cx<'_>) -> Step) -> Step {
+        let mut cx = Cx {
+            db: &mut self.db,
+            now,
+            config: &self.config,
+            selected: self.selected,
+            follow_ups: Vec::new(),
+        };
+        let step = f(&mut cx);
+        let follow_ups = std::mem::take(&mut cx.follow_ups);
+        for spec in follow_ups.into_iter().rev() {
+            self.push_front(spec);
+        }
+        step
+    }
+
+    fn after_step(&mut self, job: Box<dyn Job>, step: Step) {
+        self.flush_batch();
+        if let Step::Send(cmd) = step {
+            self.job = Some(job);
+            self.send(cmd);
+        }
+    }
+
+    /// Queues the next cycle's work when one is due; false when there is nothing to do.
+    fn plan_more(&mut self, now: Timestamp) -> bool {
+        let due = self.cycle_due || self.next_cycle_at.is_some_and(|t| t <= now);
+        if !due {
+            return false;
+        }
+        self.cycle_due = false;
+        self.next_cycle_at = None;
+        let bodies: Vec<Umid> = self
+            .db
+            .tasks()
+            .values()
+            .filter_map(|t| match t {
+                Task::SyncBody { umid } => Some(*umid),
+                Task::SyncMessage { .. } => None,
+            })
+            .collect();
+        self.queue.extend(bodies.into_iter().map(JobSpec::Body));
+        self.queue.push_back(JobSpec::FolderList);
+        true
+    }
+
+    fn go_quiet(&mut self, now: Timestamp) {
+        if self.next_cycle_at.is_none() {
+            self.next_cycle_at = Some(now.plus(self.config.refresh_interval));
+        }
+        if !(self.config.use_idle && self.caps.has("IDLE")) {
+            return;
+        }
+        let inbox = self
+            .db
+            .folders()
+            .values()
+            .find(|f| f.kind == FolderKind::Inbox)
+            .map(|f| (f.id, f.path.clone()));
+        let Some((id, path)) = inbox else { return };
+        if self.selected != Some(id) {
+            // Select INBOX through a one-step job so the reply is routed normally; IDLE follows when quiet.
+            self.job = Some(Box::new(SelectOnly));
+            self.send(if self.config.read_only {
+                Command::Examine { mailbox: path }
+            } else {
+                Command::Select { mailbox: path }
+            });
+            return;
+        }
+        self.conn = Conn::Idling {
+            since: now,
+            done: false,
+        };
+        self.out.push_back(Action::Send(Command::Idle));
+    }
+}
+
+/// A job that only waits for a SELECT to complete (used before IDLE).
+#[derive(Debug)]
+struct SelectOnly;
+
+impl Job for SelectOnly {
+    fn start(&mut self, _cx: &mut Cx<'_>) -> Step {
+        Step::Done
+    }
+
+    fn on_reply(&mut self, _cx: &mut Cx<'_>, _reply: Reply) -> Step {
+        Step::Done
+    }
+}

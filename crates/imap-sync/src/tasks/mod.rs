@@ -1,0 +1,126 @@
+//! The sync tasks of the design doc, one file each, as small state machines driven by the engine.
+//!
+//! A job sends at most one command at a time: `start` and `on_reply` return the next [`Step`]. Each step's
+//! store writes go through `Cx::db` and leave the engine as one batch, so a job interrupted by a disconnect
+//! has committed whole steps only. What does not belong here: connection handling and scheduling (`engine`).
+
+use inboxd_model::Timestamp;
+
+use crate::db::Db;
+use crate::reply::Reply;
+use crate::wire::Command;
+use crate::{FolderId, Problem, ProblemKind, SyncConfig, Umid};
+
+pub mod date_probe;
+pub(crate) mod sync_body;
+pub(crate) mod sync_conv;
+pub(crate) mod sync_folder_list;
+pub(crate) mod sync_grow;
+pub(crate) mod sync_merge;
+pub(crate) mod sync_message;
+pub(crate) mod sync_refresh;
+
+/// What a job wants next.
+#[derive(Debug)]
+pub(crate) enum Step {
+    Send(Command),
+    Done,
+}
+
+/// A job the scheduler can queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum JobSpec {
+    FolderList,
+    Refresh(FolderId),
+    Grow(FolderId),
+    /// Run the pending `SyncMessage` tasks of a folder.
+    Messages(FolderId),
+    /// Run one pending `SyncBody` task.
+    Body(Umid),
+}
+
+/// What a running job may touch.
+pub(crate) struct Cx<'a> {
+    pub db: &'a mut Db,
+    pub now: Timestamp,
+    pub config: &'a SyncConfig,
+    /// The folder currently SELECTed on the connection.
+    pub selected: Option<FolderId>,
+    /// Jobs to run right after this one, in order.
+    pub follow_ups: Vec<JobSpec>,
+}
+
+impl Cx<'_> {
+    /// Reports a failed command and its effect; the job then ends.
+    pub(crate) fn command_failed(&mut self, folder: Option<FolderId>, what: &str, reply: &Reply) {
+        self.db.problem(Problem {
+            folder,
+            uid: None,
+            umid: None,
+            kind: ProblemKind::CommandFailed,
+            detail: format!("{what}: {:?} {}", reply.status, reply.text),
+        });
+    }
+
+    /// The SELECT (or EXAMINE) command for a folder; `None` if the folder is unknown.
+    pub(crate) fn select(&self, folder: FolderId) -> Option<Command> {
+        let path = self.db.folder(folder)?.path.clone();
+        Some(if self.config.read_only {
+            Command::Examine { mailbox: path }
+        } else {
+            Command::Select { mailbox: path }
+        })
+    }
+}
+
+/// A running task.
+pub(crate) trait Job: std::fmt::Debug {
+    /// The first step.
+    fn start(&mut self, cx: &mut Cx<'_>) -> Step;
+    /// The reply to the command the last step sent.
+    fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step;
+}
+
+/// Builds the job for a spec.
+pub(crate) fn make_job(spec: JobSpec) -> Box<dyn Job> {
+    match spec {
+        JobSpec::FolderList => Box::new(sync_folder_list::SyncFolderList),
+        JobSpec::Refresh(f) => Box::new(sync_refresh::SyncRefresh::new(f)),
+        JobSpec::Grow(f) => Box::new(sync_grow::SyncGrow::new(f)),
+        JobSpec::Messages(f) => Box::new(sync_message::SyncMessages::new(f)),
+        JobSpec::Body(u) => Box::new(sync_body::SyncBody::new(u)),
+    }
+}
+
+/// Checks a SELECT reply's UIDVALIDITY against the folder state. On a change the folder's messages are
+/// dropped (their conversations re-churned, emptied ones deleted) and the state reset, so the following grow
+/// re-syncs it from scratch without leaving duplicates behind. Returns true when it reset.
+pub(crate) fn check_uid_validity(cx: &mut Cx<'_>, folder: FolderId, validity: Option<u32>) -> bool {
+    let mut st = cx.db.sync_state(folder);
+    match (st.uid_validity, validity) {
+        (Some(old), Some(new)) if old != new => {
+            cx.db.drop_folder_messages(folder);
+            cx.db.problem(Problem {
+                folder: Some(folder),
+                uid: None,
+                umid: None,
+                kind: ProblemKind::UidValidityChanged,
+                detail: format!("UIDVALIDITY {old} -> {new}"),
+            });
+            cx.db.put_sync_state(
+                folder,
+                crate::FolderSyncState {
+                    uid_validity: Some(new),
+                    ..Default::default()
+                },
+            );
+            true
+        }
+        (None, Some(new)) => {
+            st.uid_validity = Some(new);
+            cx.db.put_sync_state(folder, st);
+            false
+        }
+        _ => false,
+    }
+}

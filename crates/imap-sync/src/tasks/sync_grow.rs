@@ -1,0 +1,234 @@
+//! sync_grow: widen a folder's date window (and the base case: the first sync of a folder).
+//!
+//! 1. SELECT (a changed UIDVALIDITY resets the folder first).
+//! 2. Unknown = EXISTS − known. Fewer than [`SYNC_WHOLE_FOLDER_AT_N_MESSAGES`]: take the whole folder back
+//!    to [`crate::OLDEST_SYNC_DATE`] (no SINCE at all, so even older dates are caught).
+//!    Otherwise probe: `UID SEARCH ALL` gives the sequence → UID mapping (the engine speaks UIDs only), then
+//!    `UID FETCH <sampled uids> (UID INTERNALDATE)`; `date_probe` picks the new since-date.
+//! 3. `UID SEARCH [BEFORE old+1d] [SINCE new]` → unknown UIDs → `UID FETCH (UID INTERNALDATE FLAGS)` in
+//!    chunks → umids, locations, `SyncMessage` tasks.
+//! 4. Window moved; the first grow also sets `last_high_uid` (UIDNEXT−1, else the highest UID found).
+
+use inboxd_model::Timestamp;
+
+use super::date_probe::{self, SYNC_WHOLE_FOLDER_AT_N_MESSAGES};
+use super::sync_refresh::register_new;
+use super::{Cx, Job, JobSpec, Step, check_uid_validity};
+use crate::reply::{Reply, SelectInfo};
+use crate::wire::{Command, FetchAttr, SearchKey, UidSet};
+use crate::{DAY_MS, FlagSet, FolderId, OLDEST_SYNC_DATE};
+
+#[derive(Debug)]
+pub(crate) struct SyncGrow {
+    folder: FolderId,
+    state: State,
+    info: SelectInfo,
+    /// Sampled `(position, uid)` pairs of the probe.
+    samples: Vec<(u32, u32)>,
+    /// The window being added: `[new_since, old_since)`; `None` new_since = to the dawn of time.
+    new_since: Option<u64>,
+    found_max: u32,
+    chunks: Vec<UidSet>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Select,
+    ProbeSearch,
+    ProbeFetch,
+    Search,
+    Fetch,
+}
+
+impl SyncGrow {
+    pub(crate) fn new(folder: FolderId) -> Self {
+        Self {
+            folder,
+            state: State::Select,
+            info: SelectInfo::default(),
+            samples: Vec::new(),
+            new_since: None,
+            found_max: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    fn known(&self, cx: &Cx<'_>) -> u32 {
+        cx.db
+            .uids(self.folder)
+            .map_or(0, |m| u32::try_from(m.len()).unwrap_or(u32::MAX))
+    }
+
+    fn old_since(&self, cx: &Cx<'_>) -> Option<u64> {
+        cx.db
+            .sync_state(self.folder)
+            .since_date
+            .map(Timestamp::as_millis)
+    }
+
+    fn after_select(&mut self, cx: &mut Cx<'_>) -> Step {
+        let unknown = self.info.exists.saturating_sub(self.known(cx));
+        if unknown < SYNC_WHOLE_FOLDER_AT_N_MESSAGES {
+            self.new_since = None;
+            return self.search(cx);
+        }
+        self.state = State::ProbeSearch;
+        Step::Send(Command::UidSearch {
+            criteria: SearchKey::All,
+        })
+    }
+
+    fn probe_fetch(&mut self, cx: &mut Cx<'_>, reply: &Reply) -> Step {
+        let mut all = reply.search();
+        all.sort_unstable();
+        all.dedup();
+        let total = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        let start = total.saturating_sub(self.known(cx));
+        self.samples = date_probe::sample_positions(start)
+            .into_iter()
+            .filter_map(|pos| Some((pos, *all.get(usize::try_from(pos).ok()?.checked_sub(1)?)?)))
+            .collect();
+        let Some(set) = UidSet::from_uids(self.samples.iter().map(|(_, uid)| *uid)) else {
+            self.new_since = None;
+            return self.search(cx);
+        };
+        self.state = State::ProbeFetch;
+        Step::Send(Command::UidFetch {
+            set,
+            items: vec![FetchAttr::Uid, FetchAttr::InternalDate],
+        })
+    }
+
+    fn after_probe(&mut self, cx: &mut Cx<'_>, reply: &Reply) -> Step {
+        let dates: Vec<(u32, i64)> = reply
+            .fetches()
+            .filter_map(|f| {
+                let uid = f.uid()?;
+                let pos = self.samples.iter().find(|(_, u)| *u == uid)?.0;
+                Some((pos, f.internal_date()?))
+            })
+            .collect();
+        let cur = self
+            .old_since(cx)
+            .unwrap_or_else(|| date_probe::quantize(cx.now.as_millis()).saturating_add(DAY_MS));
+        let picked = date_probe::pick_since_date(&dates, cur);
+        self.new_since = (picked > OLDEST_SYNC_DATE.as_millis()).then_some(picked);
+        self.search(cx)
+    }
+
+    fn search(&mut self, cx: &mut Cx<'_>) -> Step {
+        let mut keys = Vec::new();
+        if let Some(old) = self.old_since(cx) {
+            // One day of overlap: SEARCH dates are server-local, ours are UTC. Known UIDs are filtered out.
+            keys.push(SearchKey::Before(to_i64(old.saturating_add(DAY_MS))));
+        }
+        if let Some(new) = self.new_since {
+            keys.push(SearchKey::Since(to_i64(new)));
+        }
+        let criteria = match keys.len() {
+            0 => SearchKey::All,
+            1 => keys.remove(0),
+            _ => SearchKey::And(keys),
+        };
+        self.state = State::Search;
+        Step::Send(Command::UidSearch { criteria })
+    }
+
+    fn fetch_found(&mut self, cx: &mut Cx<'_>, reply: &Reply) -> Step {
+        let found = reply.search();
+        self.found_max = found.iter().copied().max().unwrap_or(0);
+        let unknown = found
+            .into_iter()
+            .filter(|u| cx.db.umid_at(self.folder, *u).is_none());
+        self.chunks = UidSet::from_uids(unknown)
+            .map(|s| s.chunks(cx.config.uid_set_chars))
+            .unwrap_or_default();
+        self.chunks.reverse();
+        self.state = State::Fetch;
+        self.next_fetch(cx)
+    }
+
+    fn next_fetch(&mut self, cx: &mut Cx<'_>) -> Step {
+        match self.chunks.pop() {
+            Some(set) => Step::Send(Command::UidFetch {
+                set,
+                items: vec![FetchAttr::Uid, FetchAttr::InternalDate, FetchAttr::Flags],
+            }),
+            None => self.finish(cx),
+        }
+    }
+
+    fn register(&mut self, cx: &mut Cx<'_>, reply: &Reply) {
+        for f in reply.fetches() {
+            let Some(uid) = f.uid() else { continue };
+            if cx.db.umid_at(self.folder, uid).is_none() {
+                register_new(
+                    cx,
+                    self.folder,
+                    uid,
+                    &FlagSet::new(f.flags().unwrap_or_default()),
+                );
+            }
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) -> Step {
+        let mut st = cx.db.sync_state(self.folder);
+        let since = self.new_since.unwrap_or(OLDEST_SYNC_DATE.as_millis());
+        if st.since_date.is_none() {
+            st.last_high_uid = self
+                .info
+                .uid_next
+                .map_or(self.found_max, |n| n.saturating_sub(1))
+                .max(st.last_high_uid);
+        }
+        st.since_date = Some(Timestamp::from_millis(since));
+        st.fully_synced = self.new_since.is_none();
+        st.estimated_unsynced = self.info.exists.saturating_sub(self.known(cx));
+        st.last_sync_at = Some(cx.now);
+        let fully_synced = st.fully_synced;
+        cx.db.put_sync_state(self.folder, st);
+        cx.follow_ups.push(JobSpec::Messages(self.folder));
+        if !fully_synced && cx.config.grow_to_full {
+            cx.follow_ups.push(JobSpec::Grow(self.folder));
+        }
+        Step::Done
+    }
+}
+
+impl Job for SyncGrow {
+    fn start(&mut self, cx: &mut Cx<'_>) -> Step {
+        if cx.db.sync_state(self.folder).fully_synced {
+            return Step::Done;
+        }
+        match cx.select(self.folder) {
+            Some(cmd) => Step::Send(cmd),
+            None => Step::Done,
+        }
+    }
+
+    fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
+        if !reply.is_ok() {
+            cx.command_failed(Some(self.folder), "grow", &reply);
+            return Step::Done;
+        }
+        match self.state {
+            State::Select => {
+                self.info = reply.select_info();
+                check_uid_validity(cx, self.folder, self.info.uid_validity);
+                self.after_select(cx)
+            }
+            State::ProbeSearch => self.probe_fetch(cx, &reply),
+            State::ProbeFetch => self.after_probe(cx, &reply),
+            State::Search => self.fetch_found(cx, &reply),
+            State::Fetch => {
+                self.register(cx, &reply);
+                self.next_fetch(cx)
+            }
+        }
+    }
+}
+
+fn to_i64(ms: u64) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,235 @@
+//! sync_message: for pending `SyncMessage` tasks of one folder, fetch envelopes in chunks
+//! (`UID FETCH <uids> (UID INTERNALDATE FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (…)])`), parse the headers,
+//! and thread each message: Message-ID / References / In-Reply-To → headerIdMap → new, join or merge
+//! (`inboxd-threading` decides; `sync_merge` re-homes). Then write the message and re-churn its conversation.
+//!
+//! Broken input never stops the sync: a missing Message-ID gets a stable synthesized one, an unparsable
+//! header block leaves a message with date, flags and size only; both are reported as problems. A message
+//! expunged before we got to it is forgotten.
+
+use inboxd_model::Timestamp;
+use inboxd_threading::Resolution;
+
+use super::{Cx, Job, JobSpec, Step, check_uid_validity, sync_conv, sync_merge};
+use crate::headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
+use crate::plan::Task;
+use crate::reply::{Fetched, Reply};
+use crate::wire::{Command, FetchAttr, UidSet};
+use crate::{FlagSet, FolderId, Message, Problem, ProblemKind, TaskId, Umid};
+
+#[derive(Debug)]
+pub(crate) struct SyncMessages {
+    folder: FolderId,
+    selecting: bool,
+    /// Tasks of this folder not fetched yet, in task order: task, umid, uid.
+    pending: Option<std::collections::VecDeque<(TaskId, Umid, u32)>>,
+    /// The chunk in flight.
+    chunk: Vec<(TaskId, Umid, u32)>,
+}
+
+impl SyncMessages {
+    pub(crate) fn new(folder: FolderId) -> Self {
+        Self {
+            folder,
+            selecting: false,
+            pending: None,
+            chunk: Vec::new(),
+        }
+    }
+
+    fn pending_tasks(&self, cx: &Cx<'_>) -> std::collections::VecDeque<(TaskId, Umid, u32)> {
+        cx.db
+            .tasks()
+            .iter()
+            .filter_map(|(id, t)| match t {
+                Task::SyncMessage { umid } => Some((*id, *umid)),
+                Task::SyncBody { .. } => None,
+            })
+            .filter_map(|(id, umid)| {
+                let loc = cx.db.location(umid)?;
+                (loc.folder == self.folder).then_some((id, umid, loc.uid))
+            })
+            .collect()
+    }
+
+    fn next_chunk(&mut self, cx: &mut Cx<'_>) -> Step {
+        let limit = usize::try_from(cx.config.fetch_chunk.max(1)).unwrap_or(usize::MAX);
+        let pending = match self.pending.take() {
+            Some(p) => p,
+            None => self.pending_tasks(cx),
+        };
+        let mut pending = pending;
+        self.chunk.clear();
+        while self.chunk.len() < limit {
+            let Some(item) = pending.pop_front() else {
+                break;
+            };
+            // A refresh may have forgotten the message meanwhile (only possible across jobs).
+            if cx.db.tasks().contains_key(&item.0) {
+                self.chunk.push(item);
+            }
+        }
+        self.pending = Some(pending);
+        let Some(set) = UidSet::from_uids(self.chunk.iter().map(|c| c.2)) else {
+            return Step::Done;
+        };
+        let fields = HEADER_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+        Step::Send(Command::UidFetch {
+            set,
+            items: vec![
+                FetchAttr::Uid,
+                FetchAttr::InternalDate,
+                FetchAttr::Flags,
+                FetchAttr::Rfc822Size,
+                FetchAttr::BodyPeekHeaderFields(fields),
+            ],
+        })
+    }
+
+    fn apply_chunk(&mut self, cx: &mut Cx<'_>, reply: &Reply) {
+        for (task, umid, uid) in std::mem::take(&mut self.chunk) {
+            match reply.fetches().find(|f| f.uid() == Some(uid)) {
+                Some(f) => {
+                    thread_message(cx, self.folder, umid, uid, &f);
+                    cx.db.finish_task(task);
+                }
+                None => {
+                    if let Some(conv) = sync_conv::forget(cx.db, umid) {
+                        cx.db.churn(conv);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Job for SyncMessages {
+    fn start(&mut self, cx: &mut Cx<'_>) -> Step {
+        if cx.selected == Some(self.folder) {
+            return self.next_chunk(cx);
+        }
+        self.selecting = true;
+        match cx.select(self.folder) {
+            Some(cmd) => Step::Send(cmd),
+            None => Step::Done,
+        }
+    }
+
+    fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
+        if !reply.is_ok() {
+            cx.command_failed(Some(self.folder), "sync_message", &reply);
+            return Step::Done;
+        }
+        if std::mem::take(&mut self.selecting) {
+            if check_uid_validity(cx, self.folder, reply.select_info().uid_validity) {
+                cx.follow_ups.push(JobSpec::Grow(self.folder));
+                return Step::Done;
+            }
+        } else {
+            self.apply_chunk(cx, &reply);
+        }
+        self.next_chunk(cx)
+    }
+}
+
+/// Builds the message record from one FETCH, assigns its conversation and writes both.
+fn thread_message(cx: &mut Cx<'_>, folder: FolderId, umid: Umid, uid: u32, f: &Fetched<'_>) {
+    let raw = f.body().unwrap_or_default();
+    let mut headers = parse_headers(raw);
+    if !headers.parsed && !raw.iter().all(u8::is_ascii_whitespace) {
+        report(
+            cx,
+            folder,
+            uid,
+            umid,
+            ProblemKind::MalformedHeaders,
+            "header block did not parse",
+        );
+    }
+    let synthesized = headers.thread.message_id.is_none();
+    if synthesized {
+        let validity = cx.db.sync_state(folder).uid_validity.unwrap_or(0);
+        let fallback = format!("{folder}.{validity}.{uid}");
+        headers.thread.message_id = Some(synthesize_message_id(raw, &fallback));
+        report(
+            cx,
+            folder,
+            uid,
+            umid,
+            ProblemKind::MissingMessageId,
+            "synthesized a Message-ID",
+        );
+    }
+    let flags = FlagSet::new(f.flags().unwrap_or_default());
+    cx.db.update_flags(umid, &flags);
+    let assignment = cx.db.assign(&headers.thread, umid);
+    if let Resolution::Merge { keep, absorb } = &assignment.resolution {
+        sync_merge::apply(cx.db, *keep, absorb);
+    }
+    let date = f
+        .internal_date()
+        .and_then(|d| u64::try_from(d).ok())
+        .or(headers.sent_date)
+        .unwrap_or(0);
+    let message = build_message(
+        umid,
+        assignment.conversation,
+        folder,
+        headers,
+        flags,
+        date,
+        f,
+    );
+    cx.db.put_message(Message {
+        synthesized_id: synthesized,
+        ..message
+    });
+    cx.db.churn(assignment.conversation);
+}
+
+fn build_message(
+    umid: Umid,
+    conv: crate::ConvId,
+    folder: FolderId,
+    h: ParsedHeaders,
+    flags: FlagSet,
+    date: u64,
+    f: &Fetched<'_>,
+) -> Message {
+    Message {
+        umid,
+        conv,
+        folder,
+        message_id: h.thread.message_id.unwrap_or_default(),
+        synthesized_id: false,
+        references: h.thread.references,
+        in_reply_to: h.thread.in_reply_to,
+        subject: h.subject,
+        from: h.from,
+        to: h.to,
+        cc: h.cc,
+        date: Timestamp::from_millis(date),
+        sent_date: h.sent_date.map(Timestamp::from_millis),
+        flags,
+        size: f.size().unwrap_or(0),
+        snippet: None,
+        has_attachments: false,
+    }
+}
+
+fn report(
+    cx: &mut Cx<'_>,
+    folder: FolderId,
+    uid: u32,
+    umid: Umid,
+    kind: ProblemKind,
+    detail: &str,
+) {
+    cx.db.problem(Problem {
+        folder: Some(folder),
+        uid: Some(uid),
+        umid: Some(umid),
+        kind,
+        detail: detail.to_owned(),
+    });
+}
