@@ -46,6 +46,7 @@ mod log;
 mod migrations;
 mod read;
 mod reads;
+mod search;
 mod store;
 mod txn;
 mod txn_folders;
@@ -59,5 +60,6 @@ pub use item::{
     GenericItem, Item, ItemKind, Message, NewFolder, NewMessage, folder_ids,
 };
 pub use log::LogEntry;
+pub use search::{ConversationHit, MessageQuery, Page, SortOrder};
 pub use store::{DB_FILE_NAME, Store, StoreOptions};
 pub use txn::{Committed, Txn};

@@ -1,0 +1,302 @@
+//! Mail search on `Store`: messages and conversations matching a [`MessageQuery`], sorted by date and paged
+//! with LIMIT/OFFSET in SQL, plus per-folder message and unread counts.
+//!
+//! What belongs here: the query value types and the SQL that selects and orders ids. Rows are then loaded by
+//! id with the shared loaders in `read.rs`, so the column lists exist once. What does not: parsing a
+//! client's query string (the server does that), full-text search of bodies (not stored).
+//!
+//! Matching rules: `folder` is one folder, not its subfolders; `exclude_folders` drops messages in those
+//! folders; `unread` / `flagged` test the `\Seen` / `\Flagged` flags (ASCII case-insensitive, as
+//! [`Message::has_flag`] does); every word must occur in the subject as a substring (ASCII case-insensitive:
+//! SQLite's `LIKE`). Sorting is by message date with the id as tie-breaker, so pages are stable.
+
+use std::collections::BTreeMap;
+
+use inboxd_model::{AccountId, ItemId, Timestamp};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+use crate::accounts::account_row_for;
+use crate::codec::ts;
+use crate::error::DbExt;
+use crate::item::{Conversation, Message};
+use crate::read::{self, Filter};
+use crate::{Store, StoreError};
+
+/// Which messages a search selects. `Default` selects every message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageQuery {
+    /// Only messages directly in this folder.
+    pub folder: Option<ItemId>,
+    /// No messages in these folders (e.g. Trash and Junk when no folder is named).
+    pub exclude_folders: Vec<ItemId>,
+    /// `Some(true)`: only messages without `\Seen`; `Some(false)`: only messages with it.
+    pub unread: Option<bool>,
+    /// `Some(true)`: only messages with `\Flagged`; `Some(false)`: only messages without it.
+    pub flagged: Option<bool>,
+    /// Each word must occur in the subject (substring, ASCII case-insensitive).
+    pub words: Vec<String>,
+}
+
+/// Result order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    /// Newest first (Zimbra's `dateDesc`, the default).
+    #[default]
+    DateDesc,
+    /// Oldest first (`dateAsc`).
+    DateAsc,
+}
+
+impl SortOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            SortOrder::DateDesc => "DESC",
+            SortOrder::DateAsc => "ASC",
+        }
+    }
+}
+
+/// One page of results: the hits in order and whether more follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub hits: Vec<T>,
+    /// At least one more hit exists after this page.
+    pub more: bool,
+}
+
+/// A conversation with at least one matching message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationHit {
+    pub conversation: Conversation,
+    /// Date of its latest matching message: the sort key.
+    pub sort_date: Timestamp,
+    /// Its matching messages, in the search's sort order.
+    pub matches: Vec<Message>,
+}
+
+/// The WHERE clause (after `account = ?1`) of a query and its parameters.
+fn conditions(q: &MessageQuery) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, v: Value| {
+        args.push(v);
+        sql.push_str(&clause.replace('#', &format!("?{}", args.len() + 1)));
+    };
+    if let Some(f) = q.folder {
+        arg(&mut sql, " AND folder = #", Value::Integer(f.0));
+    }
+    for f in &q.exclude_folders {
+        arg(&mut sql, " AND folder <> #", Value::Integer(f.0));
+    }
+    // Flags are a sorted, space separated list; padding with spaces makes each flag a whole word.
+    if let Some(unread) = q.unread {
+        let not = if unread { "NOT " } else { "" };
+        sql.push_str(&format!(
+            " AND (' ' || flags || ' ') {not}LIKE '% \\Seen %'"
+        ));
+    }
+    if let Some(flagged) = q.flagged {
+        let not = if flagged { "" } else { "NOT " };
+        sql.push_str(&format!(
+            " AND (' ' || flags || ' ') {not}LIKE '% \\Flagged %'"
+        ));
+    }
+    for w in &q.words {
+        let pattern = format!("%{}%", escape_like(w));
+        arg(
+            &mut sql,
+            " AND subject LIKE # ESCAPE '\\'",
+            Value::Text(pattern),
+        );
+    }
+    (sql, args)
+}
+
+/// Escapes LIKE's wildcards (`%`, `_`) and the escape character itself.
+fn escape_like(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Runs `sql` (placeholders `?1` = account, then `args`, then limit and offset) and maps each row.
+fn query_page<T>(
+    conn: &Connection,
+    sql: &str,
+    key: i64,
+    args: Vec<Value>,
+    limit: u32,
+    offset: u64,
+    map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let offset = i64::try_from(offset).map_err(|_| StoreError::invalid("offset out of range"))?;
+    let mut all = vec![Value::Integer(key)];
+    all.extend(args);
+    // One row beyond the page tells whether more follow.
+    all.push(Value::Integer(i64::from(limit) + 1));
+    all.push(Value::Integer(offset));
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let rows = stmt.query_map(params_from_iter(all), map).db()?;
+    rows.map(|r| r.db()).collect()
+}
+
+fn message_by_id(conn: &Connection, key: i64, id: ItemId) -> Result<Option<Message>, StoreError> {
+    Ok(read::messages(conn, key, Filter::Id(id))?
+        .into_iter()
+        .next())
+}
+
+/// Splits a page fetched with one extra row into (page, more).
+fn split_more<T>(mut rows: Vec<T>, limit: u32) -> (Vec<T>, bool) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
+}
+
+impl Store {
+    /// Messages matching `q`, sorted by date (id breaks ties), `limit` of them after skipping `offset`.
+    pub fn search_messages(
+        &self,
+        account: &AccountId,
+        q: &MessageQuery,
+        sort: SortOrder,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Page<Message>, StoreError> {
+        let (cond, args) = conditions(q);
+        let dir = sort.sql();
+        let n = args.len();
+        let sql = format!(
+            "SELECT id FROM messages WHERE account = ?1{cond} ORDER BY date {dir}, id {dir} LIMIT ?{} OFFSET ?{}",
+            n + 2,
+            n + 3
+        );
+        self.read(|conn| {
+            let key = account_row_for(conn, account)?.key;
+            let ids = query_page(conn, &sql, key, args, limit, offset, |r| r.get::<_, i64>(0))?;
+            let (ids, more) = split_more(ids, limit);
+            let mut hits = Vec::with_capacity(ids.len());
+            for id in ids {
+                hits.extend(message_by_id(conn, key, ItemId(id))?);
+            }
+            Ok(Page { hits, more })
+        })
+    }
+
+    /// Conversations with at least one message matching `q`, sorted by the date of their latest matching
+    /// message (conversation id breaks ties), each with its matching messages. Messages without a
+    /// conversation are not part of any hit.
+    pub fn search_conversations(
+        &self,
+        account: &AccountId,
+        q: &MessageQuery,
+        sort: SortOrder,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Page<ConversationHit>, StoreError> {
+        let (cond, args) = conditions(q);
+        let dir = sort.sql();
+        let n = args.len();
+        let sql = format!(
+            "SELECT conversation, MAX(date) AS d, group_concat(id) FROM messages \
+             WHERE account = ?1 AND conversation IS NOT NULL{cond} \
+             GROUP BY conversation ORDER BY d {dir}, conversation {dir} LIMIT ?{} OFFSET ?{}",
+            n + 2,
+            n + 3
+        );
+        self.read(|conn| {
+            let key = account_row_for(conn, account)?.key;
+            let rows = query_page(conn, &sql, key, args, limit, offset, |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let (rows, more) = split_more(rows, limit);
+            let mut hits = Vec::with_capacity(rows.len());
+            for (conv, date, ids) in rows {
+                if let Some(hit) = conversation_hit(conn, key, ItemId(conv), ts(date), &ids, sort)?
+                {
+                    hits.push(hit);
+                }
+            }
+            Ok(Page { hits, more })
+        })
+    }
+
+    /// Message count and unread count (no `\Seen`) of every folder that holds messages, in one grouped
+    /// query. Folders without messages are absent.
+    pub fn folder_counts(
+        &self,
+        account: &AccountId,
+    ) -> Result<BTreeMap<ItemId, (u32, u32)>, StoreError> {
+        self.read(|conn| {
+            let key = account_row_for(conn, account)?.key;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT folder, COUNT(*), \
+                     SUM((' ' || flags || ' ') NOT LIKE '% \\Seen %') \
+                     FROM messages WHERE account = ?1 GROUP BY folder",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map([key], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .db()?;
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            rows.map(|r| {
+                let (folder, n, u) = r.db()?;
+                Ok((ItemId(folder), (count(n), count(u))))
+            })
+            .collect()
+        })
+    }
+}
+
+/// Loads one conversation hit: the summary and the matching messages `ids` (a comma list from SQL).
+fn conversation_hit(
+    conn: &Connection,
+    key: i64,
+    conv: ItemId,
+    sort_date: Timestamp,
+    ids: &str,
+    sort: SortOrder,
+) -> Result<Option<ConversationHit>, StoreError> {
+    // The foreign key makes a missing summary impossible; skip rather than fail if it happens anyway.
+    let Some(conversation) = read::conversations(conn, key, Filter::Id(conv))?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let mut matches = Vec::new();
+    for id in ids.split(',').filter_map(|s| s.trim().parse::<i64>().ok()) {
+        matches.extend(message_by_id(conn, key, ItemId(id))?);
+    }
+    matches.sort_by_key(|m| (m.date, m.id));
+    if sort == SortOrder::DateDesc {
+        matches.reverse();
+    }
+    Ok(Some(ConversationHit {
+        conversation,
+        sort_date,
+        matches,
+    }))
+}
+
+#[cfg(test)]
+#[path = "search_tests.rs"]
+mod tests;
