@@ -44,11 +44,11 @@ pub(crate) struct NewLogRow<'a> {
 /// Allocates the next commit seq and writes the row (inside the commit's transaction).
 pub(crate) fn append(conn: &Connection, row: &NewLogRow<'_>) -> Result<CommitSeq, StoreError> {
     let seq: i64 = conn
-        .query_row(
+        .prepare_cached(
             "UPDATE log_state SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-            [],
-            |r| r.get(0),
         )
+        .db()?
+        .query_row([], |r| r.get(0))
         .db()?;
     conn.prepare_cached(
         "INSERT INTO change_log (seq, account, change_id, types, changed, deleted, time) \

@@ -111,12 +111,12 @@ impl<'c> Txn<'c> {
     pub(crate) fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
         let id: i64 = self
             .tx
-            .query_row(
+            .prepare_cached(
                 "UPDATE accounts SET next_item_id = next_item_id + 1 WHERE key = ?1 \
                  RETURNING next_item_id - 1",
-                params![self.key],
-                |r| r.get(0),
             )
+            .db()?
+            .query_row(params![self.key], |r| r.get(0))
             .db()?;
         Ok(ItemId(id))
     }

@@ -91,7 +91,7 @@ fn an_old_version_file_is_upgraded_and_keeps_its_accounts() {
     let v: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 2);
+    assert!(v > 1, "still at version {v}");
 }
 
 #[test]
@@ -102,12 +102,9 @@ fn a_newer_file_is_refused() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
-    assert_eq!(
-        err,
-        StoreError::SchemaTooNew {
-            found: 99,
-            supported: 2
-        }
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { found: 99, supported } if supported < 99),
+        "{err:?}"
     );
 }
 

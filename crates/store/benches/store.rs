@@ -1,0 +1,96 @@
+//! Store bench (`cargo bench -p inboxd-store`): commit latency (one contact per commit, with and without
+//! a subscriber), message inserts batched per commit, `changes_since` and `log_since` over the result.
+//! Prints one line per phase. Speed lives here, never in tests.
+
+#![allow(clippy::disallowed_methods)] // a bench measures wall time on purpose
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use inboxd_model::{ChangeId, CommitSeq, ItemType, Timestamp};
+use inboxd_store::{NewAccount, NewMessage, Store, StoreOptions, folder_ids};
+
+const NOW: Timestamp = Timestamp(1_700_000_000_000);
+
+fn report(phase: &str, n: usize, took: Duration) {
+    let per = took.as_nanos() as f64 / n.max(1) as f64;
+    println!("{phase:<40} n={n:>6}  total={took:>9.2?}  per-op={per:>10.0} ns");
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path(), StoreOptions::default())?;
+    let account = store
+        .create_account(
+            NewAccount {
+                name: "bench@example.com".into(),
+                password_hash: "h".into(),
+                admin: false,
+                imap: None,
+            },
+            NOW,
+        )?
+        .id;
+    let attrs: BTreeMap<String, String> = [("fullName".to_string(), "Bob".to_string())].into();
+
+    let n = 2_000;
+    let start = Instant::now();
+    for _ in 0..n {
+        store.commit(&account, NOW, |t| {
+            t.create_item(ItemType::Contact, folder_ids::CONTACTS, &attrs)
+        })?;
+    }
+    report("commit: 1 contact", n, start.elapsed());
+
+    let events = store.subscribe();
+    let start = Instant::now();
+    for _ in 0..n {
+        store.commit(&account, NOW, |t| {
+            t.create_item(ItemType::Task, folder_ids::TASKS, &attrs)
+        })?;
+    }
+    report("commit: 1 task, 1 subscriber", n, start.elapsed());
+    assert_eq!(events.try_iter().count(), n);
+
+    let batches = 100;
+    let per_batch = 100;
+    let start = Instant::now();
+    for b in 0..batches {
+        store.commit(&account, NOW, |t| {
+            for i in 0..per_batch {
+                t.insert_message(NewMessage {
+                    folder: folder_ids::INBOX,
+                    imap_uid: Some((b * per_batch + i + 1) as u32),
+                    subject: format!("message {b}/{i}"),
+                    flags: vec!["\\Seen".into()],
+                    ..Default::default()
+                })?;
+            }
+            Ok(())
+        })?;
+    }
+    report(
+        "insert_message, 100 per commit",
+        batches * per_batch,
+        start.elapsed(),
+    );
+
+    let start = Instant::now();
+    let changes = store.changes_since(&account, ChangeId(1))?;
+    report(
+        "changes_since (all items)",
+        changes.changed.len(),
+        start.elapsed(),
+    );
+
+    let start = Instant::now();
+    let log = store.log_since(CommitSeq(0), usize::MAX)?;
+    report("log_since (whole log)", log.len(), start.elapsed());
+
+    let start = Instant::now();
+    for _ in 0..n {
+        store.change_id(&account)?;
+    }
+    report("change_id", n, start.elapsed());
+    Ok(())
+}
