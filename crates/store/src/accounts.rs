@@ -222,6 +222,44 @@ fn set_imap(conn: &Connection, key: i64, imap: Option<&ImapSource>) -> Result<()
     Ok(())
 }
 
+/// Tables that `delete_account` must not wipe: the account row and its log stay; item tables are
+/// emptied by `Txn::delete_all_items`, which also records the deletions.
+const KEPT_OR_ITEM_TABLES: [&str; 6] = [
+    "accounts",
+    "change_log",
+    "folders",
+    "messages",
+    "conversations",
+    "items",
+];
+
+/// Deletes the account's rows from every other table with an `account` column (e.g. the IMAP sync
+/// state added by later migrations), so new per-account tables need no change here.
+fn wipe_account_tables(conn: &Connection, key: i64) -> Result<(), StoreError> {
+    let tables: Vec<String> = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT m.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND p.name = 'account' ORDER BY m.name",
+            )
+            .db()?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).db()?;
+        rows.collect::<rusqlite::Result<_>>().db()?
+    };
+    for table in tables
+        .iter()
+        .filter(|t| !KEPT_OR_ITEM_TABLES.contains(&t.as_str()))
+    {
+        let quoted = table.replace('"', "\"\"");
+        conn.execute(
+            &format!("DELETE FROM \"{quoted}\" WHERE account = ?1"),
+            params![key],
+        )
+        .db()?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates an account (status active, a new UUID id) with its system folders. The folders are
     /// the account's first commit: change id 1, one log row, one event.
@@ -348,7 +386,8 @@ impl Store {
     }
 
     /// Deletes an account: all its items go (one last commit records them as deleted and publishes
-    /// an event), the status becomes `Deleted`, the name becomes free. The account row and its
+    /// an event), its rows in any other per-account table (any table with an `account` column) go,
+    /// the status becomes `Deleted`, the name becomes free. The account row and its
     /// change-log rows stay, so WaitSets can report MAILBOX_DELETED and log resyncs still see history.
     pub fn delete_account(&self, id: &AccountId, now: Timestamp) -> Result<(), StoreError> {
         self.write(|conn| {
@@ -356,6 +395,9 @@ impl Store {
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .db()?;
             let row = live_account_row(&tx, id)?;
+            // Tables may reference each other; check foreign keys once, at commit.
+            tx.pragma_update(None, "defer_foreign_keys", true).db()?;
+            wipe_account_tables(&tx, row.key)?;
             let mut txn = crate::Txn::new(tx, id.clone(), row.key, row.change_id, now);
             txn.delete_all_items()?;
             txn.conn()

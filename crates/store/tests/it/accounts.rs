@@ -241,3 +241,27 @@ fn deleted_account_loses_items_but_keeps_its_log_rows() {
     ));
     assert_eq!(log[0].types, InterestTypes::single(ItemType::Folder));
 }
+
+#[test]
+fn deleting_an_account_wipes_its_rows_in_other_per_account_tables() {
+    let (dir, s) = store();
+    let a = account(&s, "a@example.com");
+    let b = account(&s, "b@example.com");
+    // A table added by a later migration (like the IMAP sync state), keyed by the account row.
+    let conn = rusqlite::Connection::open(dir.path().join("inboxd.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE ext_state (account INTEGER NOT NULL REFERENCES accounts (key), v TEXT NOT NULL);
+         INSERT INTO ext_state SELECT key, name FROM accounts;",
+    )
+    .unwrap();
+    s.delete_account(&a, T0).unwrap();
+    let left: Vec<String> = conn
+        .prepare("SELECT v FROM ext_state")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(left, ["b@example.com"]);
+    assert_eq!(s.folders(&b).unwrap().len(), 10);
+}
