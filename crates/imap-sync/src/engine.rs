@@ -158,6 +158,8 @@ pub struct AccountSync {
     backoff: Duration,
     out: VecDeque<Action>,
     last_applied: u64,
+    /// INBOX was (re)selected for IDLE this quiet period; a failed SELECT must not loop.
+    idle_select_tried: bool,
 }
 
 impl AccountSync {
@@ -178,6 +180,7 @@ impl AccountSync {
             next_cycle_at: None,
             out: VecDeque::new(),
             last_applied: 0,
+            idle_select_tried: false,
         }
     }
 
@@ -513,6 +516,7 @@ impl AccountSync {
         }
         self.cycle_due = false;
         self.next_cycle_at = None;
+        self.idle_select_tried = false;
         let bodies: Vec<Umid> = self
             .db
             .tasks()
@@ -542,6 +546,9 @@ impl AccountSync {
             .map(|f| (f.id, f.path.clone()));
         let Some((id, path)) = inbox else { return };
         if self.selected != Some(id) {
+            if std::mem::replace(&mut self.idle_select_tried, true) {
+                return;
+            }
             // Select INBOX through a one-step job so the reply is routed normally; IDLE follows when quiet.
             self.job = Some(Box::new(SelectOnly));
             self.send(if self.config.read_only {

@@ -8,7 +8,8 @@
 //! - `!sync`: feeds `Input::SyncNow`. `!grow <folder id>` feeds `Input::Grow`. `!body <umid>` feeds
 //!   `Input::FetchBody`.
 //!
-//! `Action::Connect` is answered with `Input::Connected` (no capabilities) automatically.
+//! The engine is woken with `Input::Timer` first; `Action::Connect` is answered with `Input::Connected` (no
+//! capabilities) automatically.
 
 use std::collections::VecDeque;
 
@@ -26,10 +27,12 @@ pub struct TranscriptOutcome {
 
 /// Runs `script` against `engine` at time `now`; `Err` describes the first mismatch.
 pub fn run_transcript(
-    engine: AccountSync,
+    mut engine: AccountSync,
     script: &str,
     now: Timestamp,
 ) -> Result<TranscriptOutcome, String> {
+    // Wake the engine so that a fresh one connects.
+    engine.handle(Input::Timer, now);
     let mut r = Runner {
         engine,
         now,
