@@ -36,6 +36,20 @@ impl WaitSets {
         completions
     }
 
+    /// Answers every parked request now as if it had timed out (server shutdown): empty responses
+    /// echoing each client's seq. Pending data stays for the next request.
+    pub fn expire_all_parked(&mut self, now: Timestamp) -> Vec<Completion> {
+        let mut keys: Vec<_> = self.tickets.values().copied().collect();
+        keys.sort();
+        let mut completions = Vec::new();
+        for key in keys {
+            self.unschedule(key);
+            completions.extend(self.expire_parked(key, now));
+            self.schedule(key);
+        }
+        completions
+    }
+
     fn expire_parked(&mut self, key: crate::index::WsKey, now: Timestamp) -> Option<Completion> {
         let ws = self.sets.get_mut(&key)?;
         let parked = ws.parked.take()?;

@@ -887,3 +887,22 @@ fn timestamps_are_virtual() {
     assert_eq!(deadline, Timestamp(u64::MAX));
     assert_eq!(h.advance(Duration::from_secs(1)).len(), 1);
 }
+
+#[test]
+fn expire_all_parked_answers_every_parked_request_empty() {
+    let mut h = H::new();
+    h.accounts(&["a1"]);
+    let a = h.create(&admin(), "m", vec![add("a1")]).id;
+    let b = h.create(&admin(), "m", vec![add("a1")]).id;
+    h.wait(&admin(), block(&a, "0"));
+    h.wait(&admin(), block(&b, "7"));
+    let done = h.ws.expire_all_parked(h.now);
+    let seqs: Vec<_> = done
+        .iter()
+        .map(|c| c.response.seq.clone().unwrap())
+        .collect();
+    assert_eq!(seqs, ["0", "7"]);
+    assert_eq!(h.ws.stats().parked, 0);
+    h.commit("a1", "m");
+    assert_eq!(ids(&ready(h.wait(&admin(), req(&a, "0")))), ["a1"]);
+}
