@@ -118,3 +118,12 @@ fn the_file_is_in_wal_mode() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[test]
+fn open_creates_missing_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a").join("b");
+    let s = open(&nested);
+    assert!(nested.join("inboxd.sqlite").is_file());
+    assert!(s.list_accounts().unwrap().is_empty());
+}
