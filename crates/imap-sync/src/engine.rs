@@ -11,112 +11,13 @@ use std::time::Duration;
 
 use inboxd_model::Timestamp;
 
-use crate::batch::{Batch, Snapshot};
+use crate::batch::Snapshot;
 use crate::db::Db;
 use crate::plan::Task;
 use crate::reply::{Capabilities, Reply};
 use crate::tasks::{Cx, Job, JobSpec, Step, make_job};
 use crate::wire::{Command, Response, Untagged};
-use crate::{FolderId, FolderKind, Umid};
-
-/// How the engine logs in.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Credentials {
-    pub user: String,
-    pub password: String,
-}
-
-/// Per-account engine settings.
-#[derive(Clone, Debug)]
-pub struct SyncConfig {
-    pub credentials: Credentials,
-    /// Time between the end of one sync cycle and the next.
-    pub refresh_interval: Duration,
-    /// First reconnect delay after a disconnect; doubles up to `retry_max`, reset by a successful login.
-    pub retry_min: Duration,
-    pub retry_max: Duration,
-    /// Keep growing every folder until it is fully synced (a server-side mirror wants everything).
-    /// When false, folders only grow on `Input::Grow`.
-    pub grow_to_full: bool,
-    /// Envelopes fetched per `UID FETCH` in `sync_message`.
-    pub fetch_chunk: u32,
-    /// Longest UID set text in one command; longer sets are split (servers limit line length).
-    pub uid_set_chars: usize,
-    /// Largest body `sync_body` fetches.
-    pub max_body_bytes: u32,
-    /// Use EXAMINE instead of SELECT (the sync itself never changes mailboxes).
-    pub read_only: bool,
-    /// Wait in IDLE on INBOX between cycles when the server advertises IDLE.
-    pub use_idle: bool,
-    /// Re-issue IDLE at least this often (RFC 2177 servers may drop idlers after 30 minutes).
-    pub idle_max: Duration,
-}
-
-impl SyncConfig {
-    /// Defaults: 5-minute refresh, 1 s..5 min backoff, full sync, 50 envelopes per fetch, 4000-character
-    /// UID sets, 1 MiB bodies, EXAMINE, IDLE when offered (renewed every 25 minutes).
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            refresh_interval: Duration::from_secs(300),
-            retry_min: Duration::from_secs(1),
-            retry_max: Duration::from_secs(300),
-            grow_to_full: true,
-            fetch_chunk: 50,
-            uid_set_chars: 4000,
-            max_body_bytes: 1 << 20,
-            read_only: true,
-            use_idle: true,
-            idle_max: Duration::from_secs(25 * 60),
-        }
-    }
-}
-
-/// Something that happened, for the engine to react to.
-#[derive(Clone, PartialEq, Debug)]
-pub enum Input {
-    /// The persisted state, loaded by the driver at start (before anything else; a later one replaces the
-    /// state wholesale and restarts the session).
-    Restored(Snapshot),
-    /// The connection is up (TLS done, greeting read). `capabilities` from the greeting's code or empty;
-    /// `preauthenticated` when the greeting was PREAUTH.
-    Connected {
-        capabilities: Vec<String>,
-        preauthenticated: bool,
-    },
-    /// One parsed server response. The driver tags commands itself; any tagged response completes the one
-    /// command in flight.
-    Response(Response),
-    /// The connection is gone (error, BYE, or after LOGOUT).
-    Disconnected,
-    /// Start a sync cycle now (user pressed refresh, or a push hint arrived).
-    SyncNow,
-    /// Sync one more date window of a folder (the user scrolled past the end).
-    Grow { folder: FolderId },
-    /// Fetch a message's body and snippet.
-    FetchBody { umid: Umid },
-    /// The store committed the batch with this `seq`.
-    BatchApplied { seq: u64 },
-    /// A wake-up: `poll_timeout` passed (or the driver just wants the engine to look at the time).
-    Timer,
-    /// Log out and stay offline.
-    Shutdown,
-}
-
-/// Something the driver must do.
-// Actions are moved once from engine to driver; boxing the batch would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, PartialEq, Debug)]
-pub enum Action {
-    /// Open a connection (TLS per account settings), then report `Input::Connected` or `Disconnected`.
-    Connect,
-    /// Send one command (`wire::encode` with a fresh tag; wait for `+` between segments).
-    Send(Command),
-    /// Commit this batch atomically, then report `Input::BatchApplied`.
-    Store(Batch),
-    /// Close the connection (after LOGOUT completed); no reconnect follows.
-    Disconnect,
-}
+use crate::{Action, Credentials, FolderId, FolderKind, Input, SyncConfig, Umid};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Conn {
@@ -243,9 +144,11 @@ impl AccountSync {
         self.job = None;
         self.queue.clear();
         self.cycle_due = true;
-        if let Conn::Down { .. } = self.conn {
-        } else {
+        if !matches!(self.conn, Conn::Down { .. }) {
+            // A new session on the restored state: the old connection's SELECT and job are void.
             self.conn = Conn::Down { retry_at: None };
+            self.inflight = None;
+            self.selected = None;
             self.out.push_back(Action::Disconnect);
         }
     }

@@ -20,7 +20,7 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// A folder of this account, allocated when LIST first shows its path (INBOX gets one before any LIST).
+    /// A folder of this account, allocated when LIST first shows its path (1, 2, 3…; never reused).
     FolderId(u32),
     "f"
 );

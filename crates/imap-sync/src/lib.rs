@@ -13,7 +13,8 @@
 //! The engine never reads a clock and does no IO: `now` comes with every input.
 //!
 //! # Layout
-//! - `engine`: connection life cycle and the job scheduler (one command in flight).
+//! - `engine`: connection life cycle and the job scheduler (one command in flight); `input`, `action`,
+//!   `config`: its public vocabulary.
 //! - `tasks/*`: one file per design-doc task (`sync_folder_list`, `sync_refresh`, `sync_grow` with
 //!   `date_probe`, `sync_message`, `sync_conv`, `sync_merge`, `sync_body`).
 //! - `db`: in-memory account state; every change is recorded into the pending `Batch` (`batch`).
@@ -24,12 +25,15 @@
 
 pub mod wire;
 
+mod action;
 mod batch;
+mod config;
 mod db;
 mod engine;
 mod flags;
 mod headers;
 mod ids;
+mod input;
 mod plan;
 mod records;
 mod reply;
@@ -40,11 +44,14 @@ pub mod testing;
 
 use inboxd_model::Timestamp;
 
+pub use action::Action;
 pub use batch::{Batch, ConvMerge, MessageWrite, Snapshot};
-pub use engine::{AccountSync, Action, Credentials, Input, SyncConfig};
+pub use config::{Credentials, SyncConfig};
+pub use engine::AccountSync;
 pub use flags::{FlagSet, FlagSetEntry};
 pub use headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
 pub use ids::{ConvId, FlagSetId, FolderId, TaskId, Umid};
+pub use input::Input;
 pub use plan::Task;
 pub use records::{
     Address, Body, BodyPart, Counters, Folder, FolderKind, FolderSyncState, Location, Message,

@@ -641,3 +641,63 @@ fn long_uid_sets_are_chunked_and_never_empty() {
     }
     assert_mirror(&h);
 }
+
+#[test]
+fn old_mail_arriving_late_is_found_by_a_later_grow() {
+    // gaia "newy messages beyond oldest-synced discoverable": a new UID with an old date.
+    let mut server = ToyServer::new();
+    for i in 0..80 {
+        add(&mut server, "INBOX", &format!("m{i}@x"), 80 - i);
+    }
+    let mut h = harness(server);
+    h.config.grow_to_full = false;
+    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    h.sync();
+    add(&mut h.server, "INBOX", "late-old@x", 75);
+    h.sync();
+    let has_late = |h: &inboxd_imap_sync::testing::Harness| {
+        h.store
+            .messages
+            .values()
+            .any(|m| m.message_id == "late-old@x")
+    };
+    assert!(!has_late(&h), "outside the window: left for a grow");
+    let inbox = *h.store.folders.keys().next().unwrap();
+    for _ in 0..20 {
+        if h.store.sync_states[&inbox].fully_synced {
+            break;
+        }
+        h.input(Input::Grow { folder: inbox });
+    }
+    assert!(has_late(&h));
+    assert_mirror(&h);
+}
+
+#[test]
+fn deletions_at_window_edges_really_delete() {
+    // gaia test_imap_internaldate_search_ambiguity: 7 messages, one per day; #3, #4 and #6 deleted.
+    let mut server = ToyServer::new();
+    for i in 0..7 {
+        add(&mut server, "INBOX", &format!("m{i}@x"), 7 - i);
+    }
+    let mut h = harness(server);
+    h.sync();
+    for uid in [3, 4, 6] {
+        h.server.expunge("INBOX", uid);
+    }
+    h.sync();
+    assert_mirror(&h);
+    assert_eq!(h.store.messages.len(), 4);
+}
+
+#[test]
+fn shutdown_logs_out_and_stays_offline() {
+    let mut h = harness(ToyServer::new());
+    h.sync();
+    let before = h.sent.len();
+    h.input(Input::Shutdown);
+    assert_eq!(h.command_names(before), ["LOGOUT"]);
+    assert_eq!(h.engine.poll_timeout(), None);
+    h.advance(Duration::from_secs(3600));
+    assert_eq!(h.sent.len(), before + 1, "no reconnect after shutdown");
+}
