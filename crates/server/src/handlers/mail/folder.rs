@@ -1,9 +1,10 @@
 //! GetFolderRequest: the folder tree (`<folder l="ID"/>` or `<folder path="/Inbox"/>` selects a subtree; `depth`
-//! limits it), nested as Zimbra does, root `USER_ROOT` with id 1.
+//! limits it), nested as Zimbra does, root `USER_ROOT` with id 1. Message folders carry `n` (messages directly in
+//! the folder) and `u` (those without `\Seen`), from one grouped store query.
 
 use std::collections::BTreeMap;
 
-use inboxd_model::ItemId;
+use inboxd_model::{ItemId, ItemType};
 use inboxd_soap::{Element, Fault, NS_MAIL};
 use inboxd_store::{Folder, folder_ids};
 
@@ -17,7 +18,12 @@ pub fn handle_get(cx: &Cx, req: &Element) -> Result<Element, Fault> {
         .store
         .folders(&account.id)
         .map_err(crate::store_fault)?;
-    let tree = FolderTree::new(&folders);
+    let counts = cx
+        .app
+        .store
+        .folder_counts(&account.id)
+        .map_err(crate::store_fault)?;
+    let tree = FolderTree::new(&folders).with_counts(counts);
     let start = match req.child("folder") {
         Some(spec) => match (
             spec.scalar("l").or_else(|| spec.scalar("id")),
@@ -45,6 +51,8 @@ pub fn handle_get(cx: &Cx, req: &Element) -> Result<Element, Fault> {
 pub struct FolderTree<'a> {
     by_id: BTreeMap<ItemId, &'a Folder>,
     children: BTreeMap<ItemId, Vec<&'a Folder>>,
+    /// (messages, unread) per folder; when set, message folders render `n` and `u`.
+    counts: Option<BTreeMap<ItemId, (u32, u32)>>,
 }
 
 impl<'a> FolderTree<'a> {
@@ -58,7 +66,19 @@ impl<'a> FolderTree<'a> {
         Self {
             by_id: folders.iter().map(|f| (f.id, f)).collect(),
             children,
+            counts: None,
         }
+    }
+
+    /// Renders message folders with these (messages, unread) counts; folders absent from the map have none.
+    pub fn with_counts(mut self, counts: BTreeMap<ItemId, (u32, u32)>) -> Self {
+        self.counts = Some(counts);
+        self
+    }
+
+    /// The folder with this id.
+    pub fn get(&self, id: ItemId) -> Option<&'a Folder> {
+        self.by_id.get(&id).copied()
     }
 
     /// `/Inbox/Sub` (case-insensitive per component, as Zimbra paths are).
@@ -75,6 +95,13 @@ impl<'a> FolderTree<'a> {
     pub fn render(&self, id: ItemId, depth: Option<usize>) -> Option<Element> {
         let folder = self.by_id.get(&id)?;
         let mut el = render::folder(folder);
+        if let Some(counts) = &self.counts
+            && folder.view == Some(ItemType::Message)
+        {
+            let (n, u) = counts.get(&id).copied().unwrap_or_default();
+            el.set_attr("n", n);
+            el.set_attr("u", u);
+        }
         if depth != Some(0) {
             for child in self.children.get(&id).into_iter().flatten() {
                 if let Some(sub) = self.render(child.id, depth.map(|d| d - 1)) {

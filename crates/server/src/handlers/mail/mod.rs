@@ -5,8 +5,11 @@ mod calendar;
 mod contacts;
 mod document;
 mod folder;
+mod get_conv;
+mod get_msg;
 mod item_action;
 mod render;
+mod search;
 mod sync;
 
 use std::collections::BTreeMap;
@@ -36,6 +39,9 @@ pub fn dispatch(cx: &Cx, name: &str, req: &Element) -> Result<Element, Fault> {
         "GetItemRequest" => item_action::handle_get(cx, req),
         "GetFolderRequest" => folder::handle_get(cx, req),
         "SyncRequest" => sync::handle(cx, req),
+        "SearchRequest" => search::handle(cx, req),
+        "GetConvRequest" => get_conv::handle(cx, req),
+        "GetMsgRequest" => get_msg::handle(cx, req),
         _ => Err(Fault::unknown_document(name)),
     }
 }
