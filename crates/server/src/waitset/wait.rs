@@ -1,0 +1,196 @@
+//! [Admin]WaitSetRequest: modify the waitset, then answer at once or park until data, timeout or
+//! cancel. Unknown `AllWaitSet-` ids are resumed from the change log (the server restarted), using the
+//! client's seq (a commit seq) and the request's `defTypes` (`all` when absent, so a resumed waitset
+//! never goes deaf; Zimbra would use an empty set).
+
+use std::sync::Arc;
+
+use inboxd_model::{CommitSeq, InterestTypes};
+use inboxd_soap::{Element, Fault};
+use inboxd_waitset::{
+    LogEntry, Owner, Ticket, WaitOutcome, WaitRequest, WaitResponse, WaitSetError, WaitSetId,
+};
+use tokio::sync::oneshot;
+
+use super::shell::{StoreLookup, WaitSetShell};
+use super::{blocking, codec, owner, resolve_name};
+use crate::cx::Cx;
+
+/// Change-log rows read per page while resuming.
+const LOG_PAGE: usize = 10_000;
+
+enum Step {
+    Answered(WaitResponse),
+    Parked(Ticket, oneshot::Receiver<WaitResponse>),
+}
+
+pub(super) async fn handle(
+    shell: Arc<WaitSetShell>,
+    cx: &Cx,
+    req: &Element,
+    name: &str,
+    ns: &str,
+) -> Result<Element, Fault> {
+    let owner = owner(cx)?;
+    let id = WaitSetId::new(req.scalar("waitSet").unwrap_or_default());
+    let (req_el, now, sh) = (req.clone(), cx.now, shell.clone());
+    let step = blocking(move || {
+        let wait = parse(&sh, &req_el)?;
+        run(&sh, &owner, wait, now)
+    })
+    .await?;
+    let response = match step {
+        Step::Answered(r) => r,
+        Step::Parked(ticket, rx) => park(shell, id, ticket, rx).await,
+    };
+    Ok(codec::wait_response(name, ns, &response))
+}
+
+fn parse(shell: &WaitSetShell, req: &Element) -> Result<WaitRequest, Fault> {
+    let resolve = |n: &str| resolve_name(&shell.store, n);
+    let timeout = req
+        .int_opt::<i64>("timeout")?
+        .map(|t| u64::try_from(t).unwrap_or(0));
+    Ok(WaitRequest {
+        id: WaitSetId::new(req.required("waitSet")?),
+        seq: req.required("seq")?,
+        block: req.bool_opt("block")?.unwrap_or(false),
+        timeout,
+        def_types: codec::types_opt(req, "defTypes")?,
+        add: codec::specs(req, "add", &resolve)?,
+        update: codec::specs(req, "update", &resolve)?,
+        remove: codec::specs(req, "remove", &resolve)?
+            .into_iter()
+            .map(|s| s.account)
+            .collect(),
+    })
+}
+
+/// One engine call under the lock; resumes an all-accounts waitset first if it is unknown.
+fn run(
+    shell: &WaitSetShell,
+    owner: &Owner,
+    req: WaitRequest,
+    now: inboxd_model::Timestamp,
+) -> Result<Step, Fault> {
+    match try_wait(shell, owner, req.clone(), now) {
+        Err(WaitSetError::NoSuchWaitSet(id)) if id.is_all_accounts() && owner.admin => {
+            resume(shell, owner, &req, now)?;
+            try_wait(shell, owner, req, now).map_err(|e| codec::fault(e, false))
+        }
+        res => res.map_err(|e| codec::fault(e, false)),
+    }
+}
+
+fn try_wait(
+    shell: &WaitSetShell,
+    owner: &Owner,
+    req: WaitRequest,
+    now: inboxd_model::Timestamp,
+) -> Result<Step, WaitSetError> {
+    let mut st = shell.lock();
+    let (outcome, done) = st
+        .engine
+        .wait(owner, req, &StoreLookup(&shell.store), now)?;
+    st.deliver(done);
+    Ok(match outcome {
+        WaitOutcome::Ready(r) => Step::Answered(r),
+        WaitOutcome::Parked { ticket, .. } => {
+            let rx = st.park(ticket);
+            drop(st);
+            shell.deadline_changed();
+            Step::Parked(ticket, rx)
+        }
+    })
+}
+
+/// Recreates the all-accounts waitset `req.id` from the change log after the client's seq. The bulk of
+/// the log is read without the lock; the tail is read under it, so no commit falls in between.
+fn resume(
+    shell: &WaitSetShell,
+    owner: &Owner,
+    req: &WaitRequest,
+    now: inboxd_model::Timestamp,
+) -> Result<(), Fault> {
+    let seq = match req.seq.parse::<u64>() {
+        Ok(s) if s > 0 => CommitSeq(s),
+        _ => return Err(Fault::parse_error(format!("Invalid CommitId: {}", req.seq))),
+    };
+    let types = req.def_types.unwrap_or(InterestTypes::ALL);
+    let mut log = Vec::new();
+    let after = read_log(shell, seq, types, &mut log)?;
+    let mut st = shell.lock();
+    read_log(shell, after, types, &mut log)?;
+    match st
+        .engine
+        .resume_all_accounts(owner, req.id.clone(), seq, types, &log, now)
+    {
+        Ok(()) | Err(WaitSetError::AlreadyExists(_)) => Ok(()),
+        Err(e) => Err(codec::fault(e, false)),
+    }
+}
+
+/// Appends matching log rows after `after`; returns the last seq read.
+fn read_log(
+    shell: &WaitSetShell,
+    mut after: CommitSeq,
+    types: InterestTypes,
+    out: &mut Vec<LogEntry>,
+) -> Result<CommitSeq, Fault> {
+    // Bounded: each page strictly advances `after`, and the log is finite.
+    loop {
+        let page = shell
+            .store
+            .log_since(after, LOG_PAGE)
+            .map_err(crate::store_fault)?;
+        let full = page.len() == LOG_PAGE;
+        for row in page {
+            after = row.seq;
+            if row.types.intersects(types) {
+                out.push((row.seq, row.account, row.change_id, row.types));
+            }
+        }
+        if !full {
+            return Ok(after);
+        }
+    }
+}
+
+/// Waits for the parked request's completion. If the client goes away first, the ticket is abandoned.
+async fn park(
+    shell: Arc<WaitSetShell>,
+    id: WaitSetId,
+    ticket: Ticket,
+    rx: oneshot::Receiver<WaitResponse>,
+) -> WaitResponse {
+    let mut guard = AbandonOnDrop {
+        shell: Some(shell),
+        ticket,
+    };
+    let res = rx.await;
+    guard.shell = None;
+    match res {
+        Ok(r) => r,
+        // The sender went away without an answer (shell dropped): the client retries.
+        Err(_) => WaitResponse {
+            id,
+            seq: None,
+            canceled: true,
+            signalled: Vec::new(),
+            errors: Vec::new(),
+        },
+    }
+}
+
+struct AbandonOnDrop {
+    shell: Option<Arc<WaitSetShell>>,
+    ticket: Ticket,
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if let Some(shell) = self.shell.take() {
+            shell.abandon(self.ticket);
+        }
+    }
+}
