@@ -10,7 +10,10 @@ use crate::wire::Command;
 pub enum Action {
     /// Open a connection (TLS per account settings), then report `Input::Connected` or `Disconnected`.
     Connect,
-    /// Send one command (`wire::encode` with a fresh tag; wait for `+` between segments).
+    /// Send one command (`wire::encode` with a fresh tag; wait for `+` between segments). Feed every
+    /// response back as `Input::Response`, the tagged completion last. IDLE is `Send(Command::Idle)` (its
+    /// `+` is fed back and ignored) and later `Send(Command::Done)`: DONE has no tag of its own, the IDLE
+    /// command's tagged OK that follows completes it.
     Send(Command),
     /// Commit this batch atomically, in order, then report `Input::BatchApplied`. The engine does not wait
     /// for the report: its memory runs ahead of the store. If a commit fails, drop this engine and start a

@@ -1,3 +1,5 @@
+//! Helpers shared by the integration tests: a harness at a fixed "now", message adders, views.
+
 use std::collections::BTreeMap;
 
 use inboxd_imap_sync::testing::{Harness, MailBuilder, ToyServer, check_mirror, day_ms};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use inboxd_imap_sync::testing::{MailBuilder, ToyServer, day_ms};
-use inboxd_imap_sync::wire::{Command, FetchAttr, SearchKey};
+use inboxd_imap_sync::wire::{Command, FetchAttr, Response, SearchKey, Untagged};
 use inboxd_imap_sync::{FolderKind, Input, MessageWrite, ProblemKind};
 
 use crate::common::{add, assert_mirror, conversations, harness};
@@ -606,6 +606,13 @@ fn refresh_timer_and_idle() {
     assert_eq!(h.sent[before], Command::Done);
     assert_eq!(h.sent.last(), Some(&Command::Idle));
     assert_mirror(&h);
+    // New mail pushed while idling ends IDLE and syncs it, without waiting for the timer.
+    add(&mut h.server, "INBOX", "b@x", 0);
+    let before = h.sent.len();
+    h.input(Input::Response(Response::Untagged(Untagged::Exists(2))));
+    assert_eq!(h.sent[before], Command::Done);
+    assert_mirror(&h);
+    assert_eq!(h.store.messages.len(), 2);
 }
 
 #[test]
