@@ -30,8 +30,9 @@ pub struct WaitSets {
     pub(crate) names: Interner,
     pub(crate) sets: HashMap<WsKey, WaitSet>,
     pub(crate) ids: HashMap<WaitSetId, WsKey>,
-    /// Owner → waitsets in creation order (the eviction order; Zimbra's "LRU" is really FIFO).
-    pub(crate) by_owner: HashMap<AccountId, Vec<WsKey>>,
+    /// Owner → waitsets; keys grow with creation, so the first is the oldest (the eviction order;
+    /// Zimbra's "LRU" is really FIFO).
+    pub(crate) by_owner: HashMap<AccountId, BTreeSet<WsKey>>,
     pub(crate) index: AccountIndex,
     pub(crate) all_accounts: Vec<WsKey>,
     pub(crate) tickets: HashMap<Ticket, WsKey>,
@@ -172,7 +173,10 @@ impl WaitSets {
         let key = WsKey(self.next_key);
         self.next_key += 1;
         self.ids.insert(ws.id.clone(), key);
-        self.by_owner.entry(ws.owner.clone()).or_default().push(key);
+        self.by_owner
+            .entry(ws.owner.clone())
+            .or_default()
+            .insert(key);
         if ws.is_all_accounts() {
             self.all_accounts.push(key);
         }
@@ -187,7 +191,7 @@ impl WaitSets {
         let mut ws = self.sets.remove(&key)?;
         self.ids.remove(&ws.id);
         if let Some(list) = self.by_owner.get_mut(&ws.owner) {
-            list.retain(|k| *k != key);
+            list.remove(&key);
             if list.is_empty() {
                 self.by_owner.remove(&ws.owner);
             }
