@@ -370,6 +370,19 @@ impl Db {
         id
     }
 
+    /// Finishes every pending task about `umid` that `which` selects.
+    pub(crate) fn finish_tasks_of(&mut self, umid: Umid, which: impl Fn(&Task) -> bool) {
+        let ids: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.umid() == Some(umid) && which(t))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.finish_task(id);
+        }
+    }
+
     pub(crate) fn finish_task(&mut self, id: TaskId) {
         if self.tasks.remove(&id).is_some() {
             self.batch.tasks.insert(id, None);

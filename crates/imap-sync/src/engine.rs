@@ -302,13 +302,11 @@ impl AccountSync {
     fn after_login(&mut self, reply: Reply) {
         if !reply.is_ok() {
             // Bad credentials: stay down until someone asks again (no hammering the server).
-            self.db.problem(crate::Problem {
-                folder: None,
-                uid: None,
-                umid: None,
-                kind: crate::ProblemKind::CommandFailed,
-                detail: format!("login: {:?} {}", reply.status, reply.text),
-            });
+            let detail = format!("login: {:?} {}", reply.status, reply.text);
+            self.db.problem(crate::Problem::new(
+                crate::ProblemKind::CommandFailed,
+                detail,
+            ));
             self.flush_batch();
             self.conn = Conn::LoggingOut;
             self.send(Command::Logout);

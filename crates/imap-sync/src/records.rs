@@ -130,6 +130,19 @@ pub struct Problem {
     pub detail: String,
 }
 
+impl Problem {
+    /// A problem not tied to a folder or message yet; set the location fields with struct update syntax.
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Self {
+            folder: None,
+            uid: None,
+            umid: None,
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Kinds of [`Problem`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum ProblemKind {

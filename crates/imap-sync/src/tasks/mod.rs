@@ -53,13 +53,16 @@ pub(crate) struct Cx<'a> {
 impl Cx<'_> {
     /// Reports a failed command and its effect; the job then ends.
     pub(crate) fn command_failed(&mut self, folder: Option<FolderId>, what: &str, reply: &Reply) {
+        let detail = format!("{what}: {:?} {}", reply.status, reply.text);
         self.db.problem(Problem {
             folder,
-            uid: None,
-            umid: None,
-            kind: ProblemKind::CommandFailed,
-            detail: format!("{what}: {:?} {}", reply.status, reply.text),
+            ..Problem::new(ProblemKind::CommandFailed, detail)
         });
+    }
+
+    /// A step that selects `folder`, or ends the job when the folder is unknown.
+    pub(crate) fn select_step(&self, folder: FolderId) -> Step {
+        self.select(folder).map_or(Step::Done, Step::Send)
     }
 
     /// The SELECT (or EXAMINE) command for a folder; `None` if the folder is unknown.
@@ -100,12 +103,10 @@ pub(crate) fn check_uid_validity(cx: &mut Cx<'_>, folder: FolderId, validity: Op
     match (st.uid_validity, validity) {
         (Some(old), Some(new)) if old != new => {
             cx.db.drop_folder_messages(folder);
+            let detail = format!("UIDVALIDITY {old} -> {new}");
             cx.db.problem(Problem {
                 folder: Some(folder),
-                uid: None,
-                umid: None,
-                kind: ProblemKind::UidValidityChanged,
-                detail: format!("UIDVALIDITY {old} -> {new}"),
+                ..Problem::new(ProblemKind::UidValidityChanged, detail)
             });
             cx.db.put_sync_state(
                 folder,

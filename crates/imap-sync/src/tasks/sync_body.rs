@@ -10,7 +10,7 @@ use super::{Cx, Job, Step};
 use crate::plan::Task;
 use crate::reply::Reply;
 use crate::wire::{Command, FetchAttr, UidSet};
-use crate::{Body, BodyPart, Location, Problem, ProblemKind, TaskId, Umid};
+use crate::{Body, BodyPart, Location, Problem, ProblemKind, Umid};
 
 /// Characters kept for a snippet (gaia `DESIRED_SNIPPET_LENGTH`).
 pub const SNIPPET_CHARS: usize = 160;
@@ -53,8 +53,7 @@ impl SyncBody {
             folder: self.loc.map(|l| l.folder),
             uid: self.loc.map(|l| l.uid),
             umid: Some(self.umid),
-            kind,
-            detail: detail.to_owned(),
+            ..Problem::new(kind, detail)
         });
         finish_tasks(cx, self.umid);
         Step::Done
@@ -116,16 +115,8 @@ impl Job for SyncBody {
 }
 
 fn finish_tasks(cx: &mut Cx<'_>, umid: Umid) {
-    let ids: Vec<TaskId> = cx
-        .db
-        .tasks()
-        .iter()
-        .filter(|(_, t)| **t == Task::SyncBody { umid })
-        .map(|(id, _)| *id)
-        .collect();
-    for id in ids {
-        cx.db.finish_task(id);
-    }
+    cx.db
+        .finish_tasks_of(umid, |t| matches!(t, Task::SyncBody { .. }));
 }
 
 /// Parses a whole message into a snippet and its leaf parts.

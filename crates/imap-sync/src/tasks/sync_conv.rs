@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::db::Db;
-use crate::{FlagSet, TaskId, Umid};
+use crate::{FlagSet, Umid};
 
 /// Applies `flag_changes` (full new flag sets) and `deleted` messages; re-churns affected conversations.
 pub(crate) fn apply(db: &mut Db, flag_changes: &[(Umid, FlagSet)], deleted: &[Umid]) {
@@ -29,14 +29,6 @@ pub(crate) fn apply(db: &mut Db, flag_changes: &[(Umid, FlagSet)], deleted: &[Um
 /// Returns the conversation to re-churn, if the message had been threaded.
 pub(crate) fn forget(db: &mut Db, umid: Umid) -> Option<crate::ConvId> {
     db.remove_location(umid);
-    let pending: Vec<TaskId> = db
-        .tasks()
-        .iter()
-        .filter(|(_, t)| t.umid() == Some(umid))
-        .map(|(id, _)| *id)
-        .collect();
-    for id in pending {
-        db.finish_task(id);
-    }
+    db.finish_tasks_of(umid, |_| true);
     db.delete_message(umid)
 }

@@ -201,10 +201,7 @@ impl Job for SyncGrow {
         if cx.db.sync_state(self.folder).fully_synced {
             return Step::Done;
         }
-        match cx.select(self.folder) {
-            Some(cmd) => Step::Send(cmd),
-            None => Step::Done,
-        }
+        cx.select_step(self.folder)
     }
 
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {

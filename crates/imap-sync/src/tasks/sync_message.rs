@@ -109,10 +109,7 @@ impl Job for SyncMessages {
             return self.next_chunk(cx);
         }
         self.selecting = true;
-        match cx.select(self.folder) {
-            Some(cmd) => Step::Send(cmd),
-            None => Step::Done,
-        }
+        cx.select_step(self.folder)
     }
 
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
@@ -229,7 +226,6 @@ fn report(
         folder: Some(folder),
         uid: Some(uid),
         umid: Some(umid),
-        kind,
-        detail: detail.to_owned(),
+        ..Problem::new(kind, detail)
     });
 }

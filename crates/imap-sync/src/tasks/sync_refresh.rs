@@ -176,10 +176,7 @@ impl Job for SyncRefresh {
             cx.follow_ups.push(JobSpec::Grow(self.folder));
             return Step::Done;
         }
-        match cx.select(self.folder) {
-            Some(cmd) => Step::Send(cmd),
-            None => Step::Done,
-        }
+        cx.select_step(self.folder)
     }
 
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
