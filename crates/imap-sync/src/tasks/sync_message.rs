@@ -54,17 +54,16 @@ impl SyncMessages {
 
     fn next_chunk(&mut self, cx: &mut Cx<'_>) -> Step {
         let limit = usize::try_from(cx.config.fetch_chunk.max(1)).unwrap_or(usize::MAX);
-        let pending = match self.pending.take() {
+        let mut pending = match self.pending.take() {
             Some(p) => p,
             None => self.pending_tasks(cx),
         };
-        let mut pending = pending;
         self.chunk.clear();
         while self.chunk.len() < limit {
             let Some(item) = pending.pop_front() else {
                 break;
             };
-            // A refresh may have forgotten the message meanwhile (only possible across jobs).
+            // Skip tasks finished since the list was made (e.g. the message vanished in an earlier chunk).
             if cx.db.tasks().contains_key(&item.0) {
                 self.chunk.push(item);
             }
