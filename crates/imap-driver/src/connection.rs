@@ -38,6 +38,7 @@ pub struct Connection {
     capabilities: Vec<String>,
     /// Text of a BYE seen before EOF, reported with the close.
     bye: Option<String>,
+    preauthenticated: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -77,6 +78,7 @@ impl Connection {
             timeout: opts.timeout,
             capabilities: Vec::new(),
             bye: None,
+            preauthenticated: false,
         };
         conn.greeting().await?;
         if source.security == ImapSecurity::StartTls {
@@ -97,6 +99,17 @@ impl Connection {
         &self.capabilities
     }
 
+    /// True when the greeting was PREAUTH (no login needed).
+    pub fn preauthenticated(&self) -> bool {
+        self.preauthenticated
+    }
+
+    /// Sends one encoded command segment as is (for callers that tag and sequence commands themselves,
+    /// like the worker driving the sync engine).
+    pub async fn send_segment(&mut self, bytes: &[u8]) -> Result<(), DriverError> {
+        self.write(bytes).await
+    }
+
     /// Case-insensitive capability check, e.g. `has_capability("UIDPLUS")`.
     pub fn has_capability(&self, cap: &str) -> bool {
         self.capabilities
@@ -106,18 +119,28 @@ impl Connection {
 
     async fn greeting(&mut self) -> Result<(), DriverError> {
         match self.read_response().await? {
-            Response::Untagged(Untagged::Ok { code, .. } | Untagged::PreAuth { code, .. }) => {
-                match code {
-                    Some(Code::Capability(caps)) => self.capabilities = caps,
-                    _ => self.refresh_capabilities().await?,
-                }
-                Ok(())
+            Response::Untagged(Untagged::Ok { code, .. }) => self.after_greeting(code, false).await,
+            Response::Untagged(Untagged::PreAuth { code, .. }) => {
+                self.after_greeting(code, true).await
             }
             Response::Untagged(Untagged::Bye { text, .. }) => Err(DriverError::Closed(Some(text))),
             other => Err(DriverError::Protocol(format!(
                 "unexpected greeting {other:?}"
             ))),
         }
+    }
+
+    async fn after_greeting(
+        &mut self,
+        code: Option<Code>,
+        preauth: bool,
+    ) -> Result<(), DriverError> {
+        self.preauthenticated = preauth;
+        match code {
+            Some(Code::Capability(caps)) => self.capabilities = caps,
+            _ => self.refresh_capabilities().await?,
+        }
+        Ok(())
     }
 
     async fn start_tls(&mut self, host: &str, opts: &ConnectOptions) -> Result<(), DriverError> {

@@ -6,12 +6,22 @@
 //! (`inboxd-imap-sync`) and the IMAP syntax (`inboxd_imap_sync::wire`).
 
 mod backoff;
+mod clock;
+mod config;
 mod connection;
 mod error;
+mod once;
+mod persist;
+mod runner;
 mod stream;
 mod tls;
+mod worker;
 
 pub use backoff::Backoff;
+pub use config::{ProgressEvent, SyncConfig, SyncSummary};
 pub use connection::{Connection, Reply};
 pub use error::DriverError;
+pub use once::{sync_once, sync_once_with, verify_login, verify_login_with};
+pub use persist::ApplyStats;
 pub use tls::{ConnectOptions, Trust};
+pub use worker::{WorkerHandle, WorkerStatus, spawn_worker};

@@ -48,6 +48,7 @@ mod read;
 mod reads;
 mod search;
 mod store;
+mod sync;
 mod txn;
 mod txn_folders;
 mod txn_items;

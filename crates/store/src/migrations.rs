@@ -28,6 +28,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "items",
         sql: include_str!("../migrations/0002_items.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sync",
+        sql: include_str!("../migrations/0003_sync.sql"),
+    },
 ];
 
 /// The schema version this build writes.

@@ -74,46 +74,60 @@ impl Dovecot {
             format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n"),
         )
         .expect("write");
-        let (port, tls_port) = (free_port(), free_port());
-        let conf = root.join("dovecot.conf");
-        std::fs::write(&conf, config(&root, port, tls_port)).expect("write");
         set_mode(&root, 0o755);
         set_mode(&root.join("users"), 0o644);
         if is_root() {
             std::os::unix::fs::chown(root.join("mail"), Some(65534), Some(65534)).expect("chown");
         }
-        let child = Command::new("/usr/sbin/dovecot")
-            .arg("-F")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dovecot");
-        let d = Dovecot {
+        let conf = root.join("dovecot.conf");
+        let mut d = Dovecot {
             dir,
             conf,
-            child: Some(child),
-            port,
-            tls_port,
+            child: None,
+            port: 0,
+            tls_port: 0,
             ca,
         };
-        d.wait_ready();
-        d
+        // A port picked here can be taken by someone else before Dovecot binds it: retry with new ones.
+        for _ in 0..3 {
+            d.port = free_port();
+            d.tls_port = free_port();
+            std::fs::write(&d.conf, config(&root, d.port, d.tls_port)).expect("write");
+            let child = Command::new("/usr/sbin/dovecot")
+                .arg("-F")
+                .arg("-c")
+                .arg(&d.conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start dovecot");
+            d.child = Some(child);
+            if d.wait_ready() {
+                return d;
+            }
+            d.stop();
+        }
+        panic!("dovecot did not start; log:\n{}", d.log());
     }
 
-    fn wait_ready(&self) {
+    /// True once both ports accept connections; false if Dovecot exited or 15 s passed.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
+            if let Some(c) = self.child.as_mut()
+                && let Ok(Some(_)) = c.try_wait()
+            {
+                return false;
+            }
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
                 && std::net::TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok()
             {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("dovecot did not start; log:\n{}", self.log());
+        false
     }
 
     pub fn log(&self) -> String {
@@ -161,10 +175,10 @@ impl Dovecot {
     }
 }
 
-impl Drop for Dovecot {
-    fn drop(&mut self) {
+impl Dovecot {
+    /// Stops the server: SIGTERM lets the master stop its children; SIGKILL if it does not exit in time.
+    fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            // SIGTERM lets the master stop its children; SIGKILL only if it does not exit in time.
             let _ = Command::new("kill")
                 .arg("-TERM")
                 .arg(child.id().to_string())
@@ -179,6 +193,12 @@ impl Drop for Dovecot {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

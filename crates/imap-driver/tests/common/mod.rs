@@ -2,4 +2,5 @@
 #![allow(dead_code, clippy::disallowed_methods)]
 
 pub mod dovecot;
+pub mod mirror;
 pub mod proxy;

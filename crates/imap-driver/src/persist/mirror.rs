@@ -1,0 +1,111 @@
+//! The driver's view of what the store holds for one account: engine ids → store item ids, and the UID
+//! locations needed to write messages. Loaded with the engine snapshot at start, kept in step by `apply`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use inboxd_imap_sync::{ConvId, FlagSetId, Folder, FolderId, Location, Snapshot, TaskId, Umid};
+use inboxd_model::{AccountId, ItemId};
+use inboxd_store::{Store, StoreError};
+
+use super::codec::{self, space};
+
+/// Engine-to-store id maps for one account.
+#[derive(Debug, Default)]
+pub(crate) struct Mirror {
+    pub folders: BTreeMap<FolderId, (Folder, ItemId)>,
+    pub messages: HashMap<Umid, ItemId>,
+    pub convs: HashMap<ConvId, ItemId>,
+    pub locations: HashMap<Umid, Location>,
+}
+
+impl Mirror {
+    /// The store folder for an engine folder path, if mirrored.
+    pub(crate) fn folder_by_path(&self, path: &str) -> Option<ItemId> {
+        self.folders
+            .values()
+            .find(|(f, _)| f.path == path)
+            .map(|(_, item)| *item)
+    }
+
+    pub(crate) fn folder_item(&self, id: FolderId) -> Option<ItemId> {
+        self.folders.get(&id).map(|(_, item)| *item)
+    }
+}
+
+fn parse_key<T: std::str::FromStr>(k: &str) -> Option<T> {
+    k.parse().ok()
+}
+
+/// Reads the engine snapshot and the id maps of `account` from the store.
+pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), StoreError> {
+    let mut snap = Snapshot::default();
+    let mut mirror = Mirror::default();
+    for (k, v) in store.sync_load(account, space::FOLDER)? {
+        let (Some(id), v) = (parse_key::<u32>(&k), codec::parse(&v)) else {
+            continue;
+        };
+        let f = codec::folder_from(FolderId(id), &v);
+        if let Some(item) = codec::item_of(&v) {
+            mirror.folders.insert(f.id, (f.clone(), item));
+        }
+        snap.folders.insert(f.id, f);
+    }
+    for (k, v) in store.sync_load(account, space::STATE)? {
+        if let Some(id) = parse_key::<u32>(&k) {
+            snap.sync_states
+                .insert(FolderId(id), codec::state_from(&codec::parse(&v)));
+        }
+    }
+    for (k, v) in store.sync_load(account, space::LOCATION)? {
+        if let Some(id) = parse_key::<u64>(&k) {
+            let loc = codec::location_from(&codec::parse(&v));
+            mirror.locations.insert(Umid(id), loc);
+            snap.locations.insert(Umid(id), loc);
+        }
+    }
+    for (k, v) in store.sync_load(account, space::MESSAGE)? {
+        let (Some(id), v) = (parse_key::<u64>(&k), codec::parse(&v)) else {
+            continue;
+        };
+        if let Some(item) = codec::item_of(&v) {
+            mirror.messages.insert(Umid(id), item);
+        }
+        snap.messages
+            .insert(Umid(id), codec::message_from(Umid(id), &v));
+    }
+    for (k, v) in store.sync_load(account, space::CONVERSATION)? {
+        let (Some(id), v) = (parse_key::<u64>(&k), codec::parse(&v)) else {
+            continue;
+        };
+        if let Some(item) = codec::item_of(&v) {
+            mirror.convs.insert(ConvId(id), item);
+        }
+        snap.conversations
+            .insert(ConvId(id), codec::conversation_from(&v));
+    }
+    for (k, v) in store.sync_load(account, space::HEADER_ID)? {
+        if let Ok(conv) = v.parse::<u64>() {
+            snap.header_ids.insert(k, ConvId(conv));
+        }
+    }
+    for (k, v) in store.sync_load(account, space::FLAG_SET)? {
+        if let Some(id) = parse_key::<u32>(&k) {
+            snap.flag_sets
+                .insert(FlagSetId(id), codec::flag_set_from(&codec::parse(&v)));
+        }
+    }
+    for (k, v) in store.sync_load(account, space::TASK)? {
+        if let (Some(id), Some(task)) = (parse_key::<u64>(&k), codec::task_from(&codec::parse(&v)))
+        {
+            snap.tasks.insert(TaskId(id), task);
+        }
+    }
+    if let Some((_, v)) = store
+        .sync_load(account, space::COUNTERS)?
+        .into_iter()
+        .next()
+    {
+        snap.counters = codec::counters_from(&codec::parse(&v));
+    }
+    Ok((snap, mirror))
+}

@@ -1,0 +1,305 @@
+//! The loop that drives one `AccountSync`: executes its actions (connect, send, store, disconnect), feeds
+//! it responses, timer wake-ups and control requests, and reports progress. Shared by the long-running
+//! worker and the one-shot `sync_once`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use inboxd_imap_sync::wire::{self, Command, Response, Untagged};
+use inboxd_imap_sync::{AccountSync, Action, Batch, Input};
+use inboxd_model::AccountId;
+use inboxd_store::{ImapSource, Store};
+
+use crate::clock::now;
+use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
+use crate::persist::{self, Mirror};
+use crate::{ConnectOptions, Connection, DriverError};
+
+/// What woke the loop.
+pub(crate) enum Event {
+    Response(Result<Response, DriverError>),
+    Timer,
+    Control(Control),
+}
+
+/// Requests from a worker handle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Control {
+    SyncNow,
+    Shutdown,
+}
+
+/// One account's engine, connection and store mirror.
+pub(crate) struct Runner {
+    store: Store,
+    account: AccountId,
+    source: ImapSource,
+    opts: ConnectOptions,
+    engine: AccountSync,
+    mirror: Mirror,
+    conn: Option<Connection>,
+    tags: u64,
+    /// Segments of the command in flight still waiting for the server's `+`.
+    pending: VecDeque<Vec<u8>>,
+    inflight: Option<String>,
+    /// Mailbox of a SELECT/EXAMINE in flight and the EXISTS seen for it.
+    opening: Option<(String, u32)>,
+    pub(crate) summary: SyncSummary,
+    pub(crate) last_error: Option<DriverError>,
+    progress: Box<dyn Fn(ProgressEvent) + Send>,
+    /// Consecutive failed store commits (a persistent store failure must not spin).
+    store_failures: u32,
+}
+
+impl Runner {
+    /// Loads the account's source and persisted engine state.
+    pub(crate) async fn new(
+        store: Store,
+        account: AccountId,
+        config: &SyncConfig,
+        progress: Box<dyn Fn(ProgressEvent) + Send>,
+    ) -> Result<Runner, DriverError> {
+        let (st, acct) = (store.clone(), account.clone());
+        let (source, snap, mirror) = blocking(move || {
+            let a = st
+                .account(&acct)?
+                .ok_or(inboxd_store::StoreError::NoSuchAccount)?;
+            let (snap, mirror) = persist::load(&st, &acct)?;
+            Ok((a.imap, snap, mirror))
+        })
+        .await?;
+        let source =
+            source.ok_or_else(|| DriverError::Config("account has no IMAP source".into()))?;
+        let mut engine = AccountSync::new(config.engine(&source));
+        engine.handle(Input::Restored(snap), now());
+        Ok(Runner {
+            store,
+            account,
+            source,
+            opts: config.connect.clone(),
+            engine,
+            mirror,
+            conn: None,
+            tags: 0,
+            pending: VecDeque::new(),
+            inflight: None,
+            opening: None,
+            summary: SyncSummary::default(),
+            last_error: None,
+            progress,
+            store_failures: 0,
+        })
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Connected, nothing in flight, nothing queued, and the engine only waits for its next cycle.
+    pub(crate) fn cycle_done(&self) -> bool {
+        self.conn.is_some()
+            && self.inflight.is_none()
+            && self.engine.poll_timeout().is_some_and(|t| t > now())
+    }
+
+    pub(crate) fn feed(&mut self, input: Input) {
+        self.engine.handle(input, now());
+    }
+
+    /// Executes every queued action. Store failures past a few retries are returned.
+    pub(crate) async fn run_actions(&mut self) -> Result<(), DriverError> {
+        while let Some(action) = self.engine.poll_action() {
+            match action {
+                Action::Connect => self.connect().await,
+                Action::Send(cmd) => self.send(cmd).await,
+                Action::Store(batch) => self.commit(batch).await?,
+                Action::Disconnect => {
+                    if let Some(c) = self.conn.take() {
+                        drop(c);
+                        self.reset_inflight();
+                        self.feed(Input::Disconnected);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn connect(&mut self) {
+        match Connection::open(&self.source, &self.opts).await {
+            Ok(c) => {
+                let input = Input::Connected {
+                    capabilities: c.capabilities().to_vec(),
+                    preauthenticated: c.preauthenticated(),
+                };
+                self.conn = Some(c);
+                (self.progress)(ProgressEvent::Connected);
+                self.feed(input);
+            }
+            Err(e) => {
+                tracing::warn!(account = %self.account, %e, "IMAP connect failed");
+                self.last_error = Some(e);
+                self.feed(Input::Disconnected);
+            }
+        }
+    }
+
+    async fn send(&mut self, cmd: Command) {
+        let Some(conn) = self.conn.as_mut() else {
+            self.feed(Input::Disconnected);
+            return;
+        };
+        self.tags += 1;
+        let tag = format!("s{}", self.tags);
+        self.opening = match &cmd {
+            Command::Select { mailbox } | Command::Examine { mailbox } => {
+                Some((mailbox.clone(), 0))
+            }
+            _ => None,
+        };
+        let mut segments: VecDeque<Vec<u8>> = wire::encode(&tag, &cmd).into();
+        // DONE carries no tag: its completion is IDLE's tagged reply, already awaited.
+        if !matches!(cmd, Command::Done) {
+            self.inflight = Some(tag);
+        }
+        self.summary.commands += 1;
+        tracing::trace!(command = cmd.name(), "send");
+        let first = segments.pop_front().unwrap_or_default();
+        self.pending = segments;
+        if let Err(e) = conn.send_segment(&first).await {
+            self.lost(e);
+        }
+    }
+
+    async fn commit(&mut self, batch: Batch) -> Result<(), DriverError> {
+        let seq = batch.seq;
+        let (store, account) = (self.store.clone(), self.account.clone());
+        let mut mirror = std::mem::take(&mut self.mirror);
+        let when = now();
+        let result = blocking(move || {
+            let r = store.commit(&account, when, |txn| {
+                persist::apply(txn, &batch, &mut mirror)
+            });
+            Ok((r, mirror))
+        })
+        .await?;
+        match result {
+            (Ok(committed), mirror) => {
+                self.mirror = mirror;
+                self.store_failures = 0;
+                self.summary.add(&committed.value);
+                (self.progress)(ProgressEvent::Stored(committed.value));
+                self.feed(Input::BatchApplied { seq });
+                Ok(())
+            }
+            (Err(e), _) => {
+                // The transaction rolled back: restart the engine from what the store really holds.
+                tracing::error!(account = %self.account, %e, "store commit failed; restoring sync state");
+                self.store_failures += 1;
+                if self.store_failures > 3 {
+                    return Err(DriverError::Store(e.to_string()));
+                }
+                let (st, acct) = (self.store.clone(), self.account.clone());
+                let (snap, mirror) = blocking(move || persist::load(&st, &acct)).await?;
+                self.mirror = mirror;
+                self.conn = None;
+                self.reset_inflight();
+                self.feed(Input::Restored(snap));
+                self.last_error = Some(DriverError::Store(e.to_string()));
+                Ok(())
+            }
+        }
+    }
+
+    fn reset_inflight(&mut self) {
+        self.pending.clear();
+        self.inflight = None;
+        self.opening = None;
+    }
+
+    fn lost(&mut self, e: DriverError) {
+        tracing::info!(account = %self.account, %e, "IMAP connection lost");
+        self.conn = None;
+        self.reset_inflight();
+        self.last_error = Some(e);
+        self.feed(Input::Disconnected);
+    }
+
+    /// Waits for the next response, timer or control message.
+    pub(crate) async fn next_event(
+        &mut self,
+        control: Option<&mut tokio::sync::mpsc::Receiver<Control>>,
+    ) -> Event {
+        let sleep = self
+            .engine
+            .poll_timeout()
+            .map(|t| Duration::from_millis(t.0.saturating_sub(now().0)));
+        let conn = self.conn.as_mut();
+        tokio::select! {
+            r = async { match conn { Some(c) => c.read_response().await, None => std::future::pending().await } } => {
+                Event::Response(r)
+            }
+            _ = async { match sleep { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
+                Event::Timer
+            }
+            c = async { match control { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                Event::Control(c.unwrap_or(Control::Shutdown))
+            }
+        }
+    }
+
+    /// Handles one event.
+    pub(crate) async fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Response(Ok(r)) => self.on_response(r).await,
+            Event::Response(Err(e)) => self.lost(e),
+            Event::Timer => self.feed(Input::Timer),
+            Event::Control(Control::SyncNow) => self.feed(Input::SyncNow),
+            Event::Control(Control::Shutdown) => self.feed(Input::Shutdown),
+        }
+    }
+
+    async fn on_response(&mut self, r: Response) {
+        match &r {
+            Response::Continue(_) => {
+                if let Some(seg) = self.pending.pop_front()
+                    && let Some(c) = self.conn.as_mut()
+                    && let Err(e) = c.send_segment(&seg).await
+                {
+                    self.lost(e);
+                    return;
+                }
+            }
+            Response::Untagged(Untagged::Exists(n)) => {
+                if let Some((_, exists)) = self.opening.as_mut() {
+                    *exists = *n;
+                }
+            }
+            Response::Tagged { tag, status, .. }
+                if self.inflight.as_deref() == Some(tag.as_str()) =>
+            {
+                self.pending.clear();
+                self.inflight = None;
+                if let Some((path, exists)) = self.opening.take()
+                    && *status == wire::Status::Ok
+                {
+                    self.summary.folders += 1;
+                    self.summary.upstream_messages += u64::from(exists);
+                    (self.progress)(ProgressEvent::Folder { path, exists });
+                }
+            }
+            _ => {}
+        }
+        self.feed(Input::Response(r));
+    }
+}
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, inboxd_store::StoreError> + Send + 'static,
+) -> Result<T, DriverError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DriverError::Store(format!("store task failed: {e}")))?
+        .map_err(|e| DriverError::Store(e.to_string()))
+}
