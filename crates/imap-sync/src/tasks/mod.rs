@@ -32,7 +32,8 @@ pub(crate) enum Step {
 pub(crate) enum JobSpec {
     FolderList,
     Refresh(FolderId),
-    Grow(FolderId),
+    /// Grow a folder; the number says how many grows of it ran before in this chain (mirror mode).
+    Grow(FolderId, u32),
     /// Run the pending `SyncMessage` tasks of a folder.
     Messages(FolderId),
     /// Run one pending `SyncBody` task.
@@ -89,7 +90,7 @@ pub(crate) fn make_job(spec: JobSpec) -> Box<dyn Job> {
     match spec {
         JobSpec::FolderList => Box::new(sync_folder_list::SyncFolderList),
         JobSpec::Refresh(f) => Box::new(sync_refresh::SyncRefresh::new(f)),
-        JobSpec::Grow(f) => Box::new(sync_grow::SyncGrow::new(f)),
+        JobSpec::Grow(f, round) => Box::new(sync_grow::SyncGrow::new(f, round)),
         JobSpec::Messages(f) => Box::new(sync_message::SyncMessages::new(f)),
         JobSpec::Body(u) => Box::new(sync_body::SyncBody::new(u)),
     }

@@ -8,6 +8,10 @@
 //! 3. `UID SEARCH [BEFORE old+1d] [SINCE new]` → unknown UIDs → `UID FETCH (UID INTERNALDATE FLAGS)` in
 //!    chunks → umids, locations, `SyncMessage` tasks.
 //! 4. Window moved; the first grow also sets `last_high_uid` (UIDNEXT−1, else the highest UID found).
+//!
+//! Mirror mode (`grow_to_full`) chains grows until the folder is fully synced. The probe's fixed 3-day
+//! fallback could take thousands of windows on a big folder with scrambled dates, so after
+//! [`MAX_MIRROR_GROWS`] windows in one chain the next grow takes the whole rest of the folder.
 
 use inboxd_model::Timestamp;
 
@@ -18,9 +22,14 @@ use crate::reply::{Reply, SelectInfo};
 use crate::wire::{Command, FetchAttr, SearchKey, UidSet};
 use crate::{DAY_MS, FlagSet, FolderId, OLDEST_SYNC_DATE};
 
+/// Windows one mirror-mode chain may take before the rest of the folder is synced in one go.
+pub const MAX_MIRROR_GROWS: u32 = 8;
+
 #[derive(Debug)]
 pub(crate) struct SyncGrow {
     folder: FolderId,
+    /// Grows of this folder before this one in the current chain.
+    round: u32,
     state: State,
     info: SelectInfo,
     /// Sampled `(position, uid)` pairs of the probe.
@@ -41,9 +50,10 @@ enum State {
 }
 
 impl SyncGrow {
-    pub(crate) fn new(folder: FolderId) -> Self {
+    pub(crate) fn new(folder: FolderId, round: u32) -> Self {
         Self {
             folder,
+            round,
             state: State::Select,
             info: SelectInfo::default(),
             samples: Vec::new(),
@@ -68,7 +78,8 @@ impl SyncGrow {
 
     fn after_select(&mut self, cx: &mut Cx<'_>) -> Step {
         let unknown = self.info.exists.saturating_sub(self.known(cx));
-        if unknown < SYNC_WHOLE_FOLDER_AT_N_MESSAGES {
+        let chain_too_long = cx.config.grow_to_full && self.round >= MAX_MIRROR_GROWS;
+        if unknown < SYNC_WHOLE_FOLDER_AT_N_MESSAGES || chain_too_long {
             self.new_since = None;
             return self.search(cx);
         }
@@ -190,7 +201,8 @@ impl SyncGrow {
         cx.db.put_sync_state(self.folder, st);
         cx.follow_ups.push(JobSpec::Messages(self.folder));
         if !fully_synced && cx.config.grow_to_full {
-            cx.follow_ups.push(JobSpec::Grow(self.folder));
+            cx.follow_ups
+                .push(JobSpec::Grow(self.folder, self.round + 1));
         }
         Step::Done
     }

@@ -164,7 +164,7 @@ impl SyncRefresh {
         cx.db.put_sync_state(self.folder, st);
         cx.follow_ups.push(JobSpec::Messages(self.folder));
         if !fully_synced && cx.config.grow_to_full {
-            cx.follow_ups.push(JobSpec::Grow(self.folder));
+            cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
         }
         Step::Done
     }
@@ -173,7 +173,7 @@ impl SyncRefresh {
 impl Job for SyncRefresh {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
         if cx.db.sync_state(self.folder).since_date.is_none() {
-            cx.follow_ups.push(JobSpec::Grow(self.folder));
+            cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
             return Step::Done;
         }
         cx.select_step(self.folder)
@@ -188,7 +188,7 @@ impl Job for SyncRefresh {
             State::Select => {
                 self.info = reply.select_info();
                 if check_uid_validity(cx, self.folder, self.info.uid_validity) {
-                    cx.follow_ups.push(JobSpec::Grow(self.folder));
+                    cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
                     return Step::Done;
                 }
                 self.after_select(cx)
