@@ -210,3 +210,55 @@ async fn call(
     }
     Ok(parsed.body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(url: &str) -> WatchArgs {
+        WatchArgs {
+            url: url.into(),
+            user: "ann@example.test".into(),
+            password: "pw".into(),
+            accounts: vec![],
+            all: false,
+            types: "m,c".into(),
+            timeout: None,
+        }
+    }
+
+    #[test]
+    fn the_url_picks_the_user_or_admin_api() {
+        assert_eq!(Api::for_url("http://h:7070/service/soap").ns, NS_MAIL);
+        let admin = Api::for_url("http://h:7071/service/admin/soap");
+        assert_eq!((admin.ns, admin.wait), (NS_ADMIN, "AdminWaitSetRequest"));
+    }
+
+    #[test]
+    fn create_adds_self_by_name_given_ids_or_all_accounts() {
+        let user = args("http://h/service/soap");
+        let api = Api::for_url(&user.url);
+        let req = create_request(&user, &api);
+        let a = req.child("add").and_then(|l| l.child("a")).unwrap();
+        assert_eq!(a.scalar("name").as_deref(), Some("ann@example.test"));
+        assert_eq!(req.scalar("defTypes").as_deref(), Some("m,c"));
+
+        let ids = WatchArgs {
+            accounts: vec!["A".into(), "B".into()],
+            ..user.clone()
+        };
+        let req = create_request(&ids, &api);
+        let got: Vec<_> = req
+            .child("add")
+            .unwrap()
+            .children_named("a")
+            .filter_map(|a| a.scalar("id"))
+            .collect();
+        assert_eq!(got, ["A", "B"]);
+
+        let all = WatchArgs { all: true, ..user };
+        let req = create_request(&all, &Api::for_url("http://h/service/admin/soap"));
+        assert_eq!(req.scalar("allAccounts").as_deref(), Some("1"));
+        assert!(req.child("add").is_none());
+    }
+}

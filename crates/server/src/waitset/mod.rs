@@ -33,9 +33,14 @@ type Registry = Vec<(Weak<App>, Arc<WaitSetShell>)>;
 
 static SHELLS: Mutex<Registry> = Mutex::new(Vec::new());
 
-fn find_or_start(app: &Arc<App>, shutdown: Option<&Shutdown>) -> Arc<WaitSetShell> {
+fn registry() -> std::sync::MutexGuard<'static, Registry> {
     let mut shells = SHELLS.lock().unwrap_or_else(PoisonError::into_inner);
     shells.retain(|(a, _)| a.strong_count() > 0);
+    shells
+}
+
+fn find_or_start(app: &Arc<App>, shutdown: Option<&Shutdown>) -> Arc<WaitSetShell> {
+    let mut shells = registry();
     let weak = Arc::downgrade(app);
     if let Some((_, shell)) = shells.iter().find(|(a, _)| a.ptr_eq(&weak)) {
         return shell.clone();
@@ -50,6 +55,16 @@ fn find_or_start(app: &Arc<App>, shutdown: Option<&Shutdown>) -> Arc<WaitSetShel
     shell
 }
 
+/// The app's shell if it has one (none means no WaitSet request was ever made, so no waitsets).
+fn find(app: &App) -> Option<Arc<WaitSetShell>> {
+    let shells = registry();
+    let ptr: *const App = app;
+    shells
+        .iter()
+        .find(|(a, _)| std::ptr::eq(a.as_ptr(), ptr))
+        .map(|(_, s)| s.clone())
+}
+
 /// Creates and starts the app's shell; parked requests are answered when `shutdown` fires.
 /// Call once from background start-up (inside the runtime).
 pub fn install(app: &Arc<App>, shutdown: &Shutdown) -> Arc<WaitSetShell> {
@@ -61,9 +76,12 @@ pub fn shell(app: &Arc<App>) -> Arc<WaitSetShell> {
     find_or_start(app, None)
 }
 
-/// Forwards an account status change (MAILBOX_DELETED for deleted accounts).
-pub fn account_changed(app: &Arc<App>, account: &inboxd_store::Account) {
-    shell(app).account_changed(&account.id, account.status);
+/// Forwards an account status change, e.g. from `App::account_changed` (deleted accounts leave their
+/// waitsets with MAILBOX_DELETED).
+pub fn account_changed(app: &App, account: &inboxd_store::Account) {
+    if let Some(shell) = find(app) {
+        shell.account_changed(&account.id, account.status);
+    }
 }
 
 /// Handles the request if it is a WaitSet request.
