@@ -5,7 +5,6 @@
 //! What belongs here: everything that waits on a socket, a timer or the store. What does not: sync decisions
 //! (`inboxd-imap-sync`) and the IMAP syntax (`inboxd_imap_sync::wire`).
 
-mod backoff;
 mod clock;
 mod config;
 mod connection;
@@ -17,7 +16,6 @@ mod stream;
 mod tls;
 mod worker;
 
-pub use backoff::Backoff;
 pub use config::{ProgressEvent, SyncConfig, SyncSummary};
 pub use connection::{Connection, Reply};
 pub use error::DriverError;

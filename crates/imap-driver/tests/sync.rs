@@ -95,6 +95,21 @@ async fn sync_follows_upstream_changes() {
             proxy.rejected()
         );
 
+        // UIDVALIDITY changes: the folder is re-synced from scratch, without duplicates.
+        dc.doveadm(&[
+            "mailbox",
+            "update",
+            "-u",
+            "alice",
+            "--uid-validity",
+            "12345",
+            "Archive",
+        ]);
+        sync_once_with(store.clone(), account.clone(), &config, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
+
         // Nothing changed: a refresh adds and deletes nothing.
         let summary = sync_once_with(store.clone(), account.clone(), &config, |_| {})
             .await
@@ -140,6 +155,43 @@ async fn worker_polls_and_syncs_on_request() {
         }
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
         assert!(handle.status().connected);
+        handle.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn worker_reconnects_after_server_restart() {
+    bounded(async {
+        let mut dc = Dovecot::start();
+        let src = dc.source(ImapSecurity::Tls);
+        let opts = dc.options();
+        append(&src, &opts, "INBOX", &[(1, None)]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account) = store_with_account(dir.path(), src.clone());
+        let config = SyncConfig {
+            connect: opts.clone(),
+            poll_interval: Duration::from_secs(3600),
+            retry_min: Duration::from_millis(200),
+            ..SyncConfig::default()
+        };
+        let handle = spawn_worker(store.clone(), account.clone(), config);
+        let mut watch = handle.watch();
+        let count = || stored(&store, &account).get("INBOX").map_or(0, |m| m.len());
+        while count() < 1 {
+            watch.changed().await.unwrap();
+        }
+        dc.pause();
+        while handle.status().connected {
+            watch.changed().await.unwrap();
+        }
+        dc.restart();
+        append(&src, &opts, "INBOX", &[(2, None)]).await;
+        handle.sync_now();
+        while count() < 2 {
+            watch.changed().await.unwrap();
+        }
+        assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
         handle.shutdown().await.unwrap();
     })
     .await;

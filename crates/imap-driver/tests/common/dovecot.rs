@@ -130,6 +130,31 @@ impl Dovecot {
         false
     }
 
+    /// Stops and starts the server again on the same ports and mail (for reconnect tests).
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(&self.conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dovecot");
+        self.child = Some(child);
+        assert!(
+            self.wait_ready(),
+            "dovecot did not restart; log:\n{}",
+            self.log()
+        );
+    }
+
+    /// Stops the server until [`Dovecot::restart`].
+    pub fn pause(&mut self) {
+        self.stop();
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
