@@ -115,7 +115,7 @@ async fn a_second_wait_cancels_the_parked_one() {
     let admin = t.admin_token().await;
     let (id, user) = t.new_user(&admin, "bob@example.test").await;
     let ws = t
-        .user(&user, create_ws(NS_MAIL, "all", &[&id]))
+        .user(&user, create_ws(NS_MAIL, "c", &[&id]))
         .await
         .attr("waitSet")
         .unwrap();
@@ -276,7 +276,7 @@ async fn json_wire_shapes() {
             &url,
             Format::Json,
             Some(&admin),
-            wait_ws(NS_ADMIN, &ws, "0", false),
+            wait_ws(NS_ADMIN, &ws, "0", true),
         )
         .await;
     assert!(answer.raw.contains("\"seq\":\"2\""), "{}", answer.raw);

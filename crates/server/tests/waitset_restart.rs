@@ -17,6 +17,8 @@ fn admin_wait(id: &str, seq: &str) -> Element {
         .with_attr("waitSet", id)
         .with_attr("seq", seq)
         .with_attr("defTypes", "c")
+        // Blocking: the commit's event reaches the engine asynchronously; data answers at once.
+        .with_attr("block", "1")
 }
 
 #[tokio::test]
