@@ -33,6 +33,10 @@ impl State {
     /// Sends each completion to its waiting request; a request that went away just drops it (its data
     /// is still unacknowledged, so the client gets it again).
     pub(crate) fn deliver(&mut self, completions: Vec<Completion>) {
+        if !completions.is_empty() {
+            let n = u64::try_from(completions.len()).unwrap_or(u64::MAX);
+            metrics::counter!("inboxd_waitset_completions_total").increment(n);
+        }
         for c in completions {
             if let Some(tx) = self.waiters.remove(&c.ticket) {
                 let _ = tx.send(c.response);
@@ -105,6 +109,9 @@ impl WaitSetShell {
         let mut st = self.lock();
         let done = st.engine.on_timeout(now);
         st.deliver(done);
+        let stats = st.engine.stats();
+        drop(st);
+        publish_gauges(stats);
     }
 
     /// An account's status changed (deleted accounts leave their waitsets with MAILBOX_DELETED).
@@ -141,6 +148,14 @@ impl WaitSetShell {
             st.deliver(done);
         }
     }
+}
+
+/// Engine size as Prometheus gauges (refreshed by the timer, at least every `MAX_TIMER_SLEEP`).
+#[allow(clippy::cast_precision_loss)] // gauges are f64; counts far below 2^52
+fn publish_gauges(stats: Stats) {
+    metrics::gauge!("inboxd_waitsets").set(stats.waitsets as f64);
+    metrics::gauge!("inboxd_waitset_parked").set(stats.parked as f64);
+    metrics::gauge!("inboxd_waitset_memberships").set(stats.memberships as f64);
 }
 
 fn engine_state(status: AccountStatus) -> AccountState {
