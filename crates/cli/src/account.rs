@@ -12,7 +12,7 @@ use inboxd_store::{
 
 use crate::args::{AccountArgs, AccountCommand, AdminArgs, AdminCommand, DataArg, ImapFlags};
 
-fn open(data: &DataArg) -> anyhow::Result<Store> {
+pub fn open(data: &DataArg) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&data.data)?;
     Store::open(&data.data, StoreOptions::default())
         .with_context(|| format!("opening store in {}", data.data.display()))
@@ -44,8 +44,13 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<()> {
             password,
             admin,
             imap,
+            no_verify,
+            imap_allow_plaintext,
         } => {
             let source = imap_source(&imap, None)?;
+            if let (Some(source), false) = (&source, no_verify) {
+                verify(source, imap_allow_plaintext).await?;
+            }
             let account = add(&open(&data)?, name, &password, admin, source)?;
             println!("created {} ({})", account.name, account.id);
         }
@@ -96,6 +101,24 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Logs in to the IMAP server once, so that a typo in the settings is caught before the account exists.
+async fn verify(source: &ImapSource, allow_plaintext: bool) -> anyhow::Result<()> {
+    let opts = inboxd_imap_driver::ConnectOptions {
+        allow_plaintext,
+        ..Default::default()
+    };
+    inboxd_imap_driver::verify_login_with(source, &opts)
+        .await
+        .with_context(|| {
+            format!(
+                "IMAP login to {}:{} as {} failed",
+                source.host, source.port, source.user
+            )
+        })?;
+    println!("IMAP login to {}:{} ok", source.host, source.port);
+    Ok(())
+}
+
 fn add(
     store: &Store,
     name: String,
@@ -118,7 +141,7 @@ fn add(
     )?)
 }
 
-fn find(store: &Store, name_or_id: &str) -> anyhow::Result<Account> {
+pub fn find(store: &Store, name_or_id: &str) -> anyhow::Result<Account> {
     let found = match store.account_by_name(name_or_id)? {
         Some(a) => Some(a),
         None => store.account(&AccountId::new(name_or_id))?,

@@ -28,6 +28,20 @@ pub enum Command {
     Admin(AdminArgs),
     /// Offline account management on a data directory.
     Account(AccountArgs),
+    /// Run one sync of one account in the foreground, with progress.
+    Sync(SyncArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Account name or id.
+    #[arg(long)]
+    pub account: String,
+    /// Allow IMAP sources with security "none".
+    #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
+    pub imap_allow_plaintext: bool,
 }
 
 /// The data directory, shared by every command.
@@ -57,6 +71,9 @@ pub struct ServeArgs {
     /// IMAP poll interval in seconds; 0 disables the IMAP workers.
     #[arg(long, env = "INBOXD_POLL_INTERVAL", default_value_t = 60)]
     pub poll_interval: u64,
+    /// Allow IMAP sources with security "none" (passwords in clear; for trusted networks and tests).
+    #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
+    pub imap_allow_plaintext: bool,
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +132,12 @@ pub enum AccountCommand {
         admin: bool,
         #[command(flatten)]
         imap: ImapFlags,
+        /// Do not log in to the IMAP server before creating the account.
+        #[arg(long)]
+        no_verify: bool,
+        /// Allow IMAP security "none" when verifying.
+        #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
+        imap_allow_plaintext: bool,
     },
     /// List accounts.
     List {

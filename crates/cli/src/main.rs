@@ -4,6 +4,7 @@
 mod account;
 mod args;
 mod serve;
+mod sync;
 
 use clap::Parser;
 
@@ -23,6 +24,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Admin(args) => account::run_admin(args).await,
         Command::Account(args) => account::run(args).await,
+        Command::Sync(args) => sync::run(args).await,
     }
 }
 

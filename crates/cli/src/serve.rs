@@ -12,8 +12,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.admin_listen = args.admin_listen;
     config.token_lifetime = Duration::from_secs(args.token_lifetime);
     config.retention = Duration::from_secs(args.retention);
-    config.sync_poll_interval =
-        (args.poll_interval > 0).then(|| Duration::from_secs(args.poll_interval));
+    config.sync = (args.poll_interval > 0).then(|| {
+        let mut sync = inboxd_imap_driver::SyncConfig {
+            poll_interval: Duration::from_secs(args.poll_interval),
+            ..Default::default()
+        };
+        sync.connect.allow_plaintext = args.imap_allow_plaintext;
+        sync
+    });
     let server = inboxd_server::start(config).await?;
     if !server.app.store.has_admin()? {
         eprintln!(

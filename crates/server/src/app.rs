@@ -8,6 +8,7 @@ use inboxd_store::{Store, StoreOptions};
 use crate::auth::TokenKey;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
+use crate::sync_workers::SyncWorkers;
 
 /// Shared server state.
 pub struct App {
@@ -15,6 +16,8 @@ pub struct App {
     pub config: ServerConfig,
     pub key: TokenKey,
     pub clock: Clock,
+    /// One IMAP worker per active account with an IMAP source.
+    pub sync: SyncWorkers,
 }
 
 impl App {
@@ -29,11 +32,13 @@ impl App {
         )?;
         let key = TokenKey::load_or_create(&config.data_dir)?;
         let clock = config.clock.clone();
+        let sync = SyncWorkers::new(store.clone(), config.sync.clone());
         Ok(Arc::new(App {
             store,
             config,
             key,
             clock,
+            sync,
         }))
     }
 }
@@ -42,6 +47,7 @@ impl App {
 /// IMAP workers (started by their shells).
 pub fn start_background(app: &Arc<App>, shutdown: &crate::shutdown::Shutdown) {
     crate::metrics_setup::init();
+    app.sync.start_all();
     let app = app.clone();
     let stop = shutdown.clone();
     tokio::spawn(async move {
@@ -68,5 +74,7 @@ impl App {
     /// MAINTENANCE_MODE / MAILBOX_DELETED; IMAP workers start, restart or stop).
     pub fn account_changed(&self, account: &inboxd_store::Account) {
         tracing::info!(account = %account.id, name = %account.name, status = %account.status, "account changed");
+        crate::waitset::account_changed(self, account);
+        self.sync.account_changed(account);
     }
 }

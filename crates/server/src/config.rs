@@ -22,8 +22,8 @@ pub struct ServerConfig {
     pub retention: Duration,
     /// Largest accepted request body; larger ones get a fault.
     pub max_body_bytes: usize,
-    /// How often the IMAP workers poll their servers; `None` disables the workers.
-    pub sync_poll_interval: Option<Duration>,
+    /// IMAP worker settings (poll interval, TLS trust, plaintext policy); `None` runs no IMAP workers.
+    pub sync: Option<inboxd_imap_driver::SyncConfig>,
     /// WaitSet limits and timeouts (Zimbra's defaults).
     pub waitset: inboxd_waitset::Config,
     /// The time source; tests use a manual clock.
@@ -39,7 +39,7 @@ impl ServerConfig {
             token_lifetime: Duration::from_secs(12 * 3600),
             retention: Duration::from_secs(7 * 24 * 3600),
             max_body_bytes: 4 * 1024 * 1024,
-            sync_poll_interval: Some(Duration::from_secs(60)),
+            sync: Some(inboxd_imap_driver::SyncConfig::default()),
             waitset: inboxd_waitset::Config::zimbra(),
             clock: Clock::System,
         }

@@ -37,6 +37,7 @@ impl RunningServer {
     /// waits a bounded time for the listeners to close.
     pub async fn shutdown(self) {
         self.shutdown.trigger();
+        self.app.sync.shutdown().await;
         for task in self.tasks {
             if tokio::time::timeout(Duration::from_secs(10), task)
                 .await

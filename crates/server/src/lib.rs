@@ -15,6 +15,7 @@ pub mod handlers;
 mod http;
 mod metrics_setup;
 pub mod shutdown;
+pub mod sync_workers;
 pub mod waitset;
 
 pub use app::App;

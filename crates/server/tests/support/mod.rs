@@ -68,7 +68,7 @@ impl TestServer {
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.admin_listen = "127.0.0.1:0".parse().unwrap();
         config.clock = clock.clone();
-        config.sync_poll_interval = None;
+        config.sync = None;
         tweak(&mut config);
         let server = inboxd_server::start(config).await.unwrap();
         let store = &server.app.store;

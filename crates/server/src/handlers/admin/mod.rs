@@ -6,6 +6,7 @@ mod create_account;
 mod delete_account;
 mod get_account;
 mod modify_account;
+mod sync_account;
 
 use inboxd_soap::{Element, Fault};
 
@@ -21,6 +22,7 @@ pub fn dispatch(cx: &Cx, name: &str, req: &Element) -> Result<Element, Fault> {
         "SetPasswordRequest" => modify_account::handle_set_password(cx, req),
         "RenameAccountRequest" => modify_account::handle_rename(cx, req),
         "DeleteAccountRequest" => delete_account::handle(cx, req),
+        "SyncAccountRequest" => sync_account::handle(cx, req),
         _ => Err(Fault::unknown_document(name)),
     }
 }
