@@ -33,17 +33,46 @@ pub(super) async fn handle(
 ) -> Result<Element, Fault> {
     let owner = owner(cx)?;
     let id = WaitSetId::new(req.scalar("waitSet").unwrap_or_default());
-    let (req_el, now, sh) = (req.clone(), cx.now, shell.clone());
-    let step = blocking(move || {
-        let wait = parse(&sh, &req_el)?;
-        run(&sh, &owner, wait, now)
-    })
-    .await?;
+    let step = match inline(&shell, &owner, req, cx.now) {
+        Some(step) => step?,
+        None => {
+            let (req_el, now, sh) = (req.clone(), cx.now, shell.clone());
+            blocking(move || {
+                let wait = parse(&sh, &req_el)?;
+                run(&sh, &owner, wait, now)
+            })
+            .await?
+        }
+    };
     let response = match step {
         Step::Answered(r) => r,
         Step::Parked(ticket, rx) => park(shell, id, ticket, rx).await,
     };
     Ok(codec::wait_response(name, ns, &response))
+}
+
+/// The common long-poll (no add/update/remove) touches no store: run it on this task. `None` when the
+/// request needs the store (account specs, or resuming an unknown all-accounts waitset).
+fn inline(
+    shell: &WaitSetShell,
+    owner: &Owner,
+    req: &Element,
+    now: inboxd_model::Timestamp,
+) -> Option<Result<Step, Fault>> {
+    if ["add", "update", "remove"]
+        .iter()
+        .any(|list| req.child(list).is_some())
+    {
+        return None;
+    }
+    let wait = match parse(shell, req) {
+        Ok(w) => w,
+        Err(f) => return Some(Err(f)),
+    };
+    match try_wait(shell, owner, wait, now) {
+        Err(WaitSetError::NoSuchWaitSet(id)) if id.is_all_accounts() && owner.admin => None,
+        res => Some(res.map_err(|e| codec::fault(e, false))),
+    }
 }
 
 fn parse(shell: &WaitSetShell, req: &Element) -> Result<WaitRequest, Fault> {
