@@ -1,0 +1,176 @@
+//! Sync benchmark (run by `bench/sync/run.sh`): loads an mbox into a temporary local Dovecot with
+//! `doveadm import`, then times
+//! - a minimal client doing `UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])`,
+//! - inboxd's initial sync into a fresh store (headers, threading, store commits) and a no-change refresh,
+//! - mbsync (isync) full-message initial sync and no-change run into a Maildir, if `mbsync` is installed,
+//!
+//! and prints a Markdown table. Usage: `sync_bench MBOX[.gz]`.
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time
+
+#[path = "../tests/common/dovecot.rs"]
+#[allow(dead_code)]
+mod dovecot;
+#[path = "../tests/common/mirror.rs"]
+#[allow(dead_code)]
+mod mirror;
+
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use dovecot::Dovecot;
+use inboxd_imap_driver::{Connection, SyncConfig, sync_once_with};
+use inboxd_imap_sync::wire::{Command, FetchAttr, UidSet, Untagged};
+use inboxd_store::ImapSecurity;
+
+struct Row {
+    what: String,
+    time: Duration,
+    note: String,
+}
+
+fn main() {
+    let mbox = std::env::args().nth(1).expect("usage: sync_bench MBOX[.gz]");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rows = rt.block_on(run(Path::new(&mbox)));
+    println!("| step | time | notes |\n|---|---:|---|");
+    for r in rows {
+        println!("| {} | {:.2} s | {} |", r.what, r.time.as_secs_f64(), r.note);
+    }
+}
+
+async fn run(mbox: &Path) -> Vec<Row> {
+    let dc = Dovecot::start();
+    let load = Instant::now();
+    let count = import(&dc, mbox);
+    let mut rows = vec![Row {
+        what: "load: doveadm import (sdbox, mail_fsync=never)".into(),
+        time: load.elapsed(),
+        note: format!("{count} messages"),
+    }];
+    let src = dc.source(ImapSecurity::None);
+    let opts = dc.options();
+
+    let t = Instant::now();
+    let (n, bytes) = raw_fetch(&src, &opts).await;
+    rows.push(Row {
+        what: "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])".into(),
+        time: t.elapsed(),
+        note: format!("{n} messages, {:.1} MB of headers, parse only", bytes as f64 / 1e6),
+    });
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, account) = mirror::store_with_account(dir.path(), src.clone());
+    let config = SyncConfig { connect: opts.clone(), ..SyncConfig::default() };
+    for what in ["inboxd: initial sync (headers, threading, store)", "inboxd: no-change refresh"] {
+        let t = Instant::now();
+        let s = sync_once_with(store.clone(), account.clone(), &config, |_| {}).await.expect("sync");
+        rows.push(Row {
+            what: what.into(),
+            time: t.elapsed(),
+            note: format!(
+                "{} added, {} commands, {} batches",
+                s.messages_added, s.commands, s.batches
+            ),
+        });
+    }
+    rows.extend(mbsync(&dc));
+    rows
+}
+
+/// Imports the (optionally gzipped) mbox into alice's INBOX; returns the message count.
+fn import(dc: &Dovecot, mbox: &Path) -> u32 {
+    let work = tempfile::tempdir().expect("tempdir");
+    let file = work.path().join("inbox.mbox");
+    let status = if mbox.extension().is_some_and(|e| e == "gz") {
+        let out = std::fs::File::create(&file).expect("create");
+        Process::new("gzip").arg("-dc").arg(mbox).stdout(out).status()
+    } else {
+        Process::new("cp").arg(mbox).arg(&file).status()
+    };
+    assert!(status.expect("copy mbox").success());
+    // Dovecot writes index files next to the source, as the mail user.
+    let _ = Process::new("chown").arg("-R").arg("65534:65534").arg(work.path()).status();
+    let _ = Process::new("chmod").arg("755").arg(work.path()).status();
+    let location = format!("mbox:{}:INBOX={}", work.path().display(), file.display());
+    dc.doveadm(&["import", "-u", dovecot::USER, &location, "", "mailbox", "INBOX"]);
+    let status = dc.doveadm(&["mailbox", "status", "-u", dovecot::USER, "messages", "INBOX"]);
+    // `doveadm mailbox status` prints `messages=N`.
+    status
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("messages="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn raw_fetch(src: &inboxd_store::ImapSource, opts: &inboxd_imap_driver::ConnectOptions) -> (usize, usize) {
+    let mut conn = Connection::connect(src, opts).await.expect("connect");
+    conn.execute_ok(&Command::Examine { mailbox: "INBOX".into() }).await.expect("examine");
+    let reply = conn
+        .execute_ok(&Command::UidFetch {
+            set: UidSet::range(1, u32::MAX).expect("set"),
+            items: vec![
+                FetchAttr::Uid,
+                FetchAttr::Flags,
+                FetchAttr::InternalDate,
+                FetchAttr::Rfc822Size,
+                FetchAttr::BodyPeekHeader,
+            ],
+        })
+        .await
+        .expect("fetch");
+    let mut bytes = 0;
+    let mut n = 0;
+    for u in &reply.untagged {
+        if let Untagged::Fetch { items, .. } = u {
+            n += 1;
+            for i in items {
+                if let inboxd_imap_sync::wire::FetchItem::Body { data: Some(d), .. } = i {
+                    bytes += d.len();
+                }
+            }
+        }
+    }
+    conn.logout().await;
+    (n, bytes)
+}
+
+/// mbsync full sync and no-change run into a Maildir, when installed.
+fn mbsync(dc: &Dovecot) -> Vec<Row> {
+    if Process::new("mbsync").arg("--version").output().is_err() {
+        return vec![Row { what: "mbsync".into(), time: Duration::ZERO, note: "not installed (apt install isync)".into() }];
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rc = dir.path().join("mbsyncrc");
+    let maildir = dir.path().join("mail");
+    std::fs::create_dir_all(&maildir).expect("mkdir");
+    std::fs::write(
+        &rc,
+        format!(
+            "IMAPAccount a\nHost 127.0.0.1\nPort {}\nUser {}\nPass {}\nSSLType None\nAuthMechs LOGIN\n\n\
+             IMAPStore remote\nAccount a\n\nMaildirStore local\nPath {}/\nInbox {}/INBOX\n\n\
+             Channel c\nFar :remote:\nNear :local:\nPatterns INBOX\nCreate Near\nSyncState *\n",
+            dc.port,
+            dovecot::USER,
+            dovecot::PASSWORD,
+            maildir.display(),
+            maildir.display()
+        ),
+    )
+    .expect("write rc");
+    let mut rows = Vec::new();
+    for what in ["mbsync: initial sync (full messages, Maildir)", "mbsync: no-change run"] {
+        let t = Instant::now();
+        let out = Process::new("mbsync").arg("-c").arg(&rc).arg("-a").arg("-q").output().expect("mbsync");
+        rows.push(Row {
+            what: what.into(),
+            time: t.elapsed(),
+            note: if out.status.success() {
+                "exit 0".into()
+            } else {
+                format!("failed: {}", String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or(""))
+            },
+        });
+    }
+    rows
+}
