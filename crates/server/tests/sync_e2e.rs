@@ -1,0 +1,144 @@
+//! The IMAP side end to end: a real Dovecot, an account provisioned over admin SOAP with its IMAP source, the
+//! server's worker mirroring the mailbox into the store, and a user's WaitSet (defTypes m) woken by the sync
+//! commits; SyncRequest then shows the messages and conversations. An upstream APPEND followed by an on-demand
+//! SyncAccountRequest wakes the waitset again.
+
+#[path = "../../imap-driver/tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::time::Duration;
+
+use common::dovecot::{Dovecot, PASSWORD, USER};
+use inboxd_soap::{Element, NS_ADMIN, NS_MAIL};
+use inboxd_store::ImapSecurity;
+use support::TestServer;
+
+fn a(n: &str, v: impl Into<String>) -> Element {
+    Element::text_child("a", v.into()).with_attr("n", n)
+}
+
+/// Counts messages and conversations in a full SyncRequest answer.
+fn count(el: &Element, name: &str) -> usize {
+    el.children
+        .iter()
+        .map(|c| usize::from(c.name == name) + count(c, name))
+        .sum()
+}
+
+async fn wait_for(t: &TestServer, user: &str, ws: &str, seq: &str) -> (String, Vec<String>) {
+    let req = Element::ns("WaitSetRequest", NS_MAIL)
+        .with_attr("waitSet", ws)
+        .with_attr("seq", seq)
+        .with_attr("block", "1")
+        .with_attr("timeout", "60");
+    let r = t.user(user, req).await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    let accounts = r
+        .body
+        .children_named("a")
+        .filter_map(|a| a.scalar("id"))
+        .collect();
+    (r.attr("seq").unwrap_or_default(), accounts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_mirrors_dovecot_and_wakes_waitsets() {
+    let dovecot = Dovecot::start();
+    let src = dovecot.source(ImapSecurity::None);
+    common::mirror::append(
+        &src,
+        &dovecot.options(),
+        "INBOX",
+        &[(1, None), (2, Some(1)), (3, None)],
+    )
+    .await;
+
+    let t = TestServer::start_with(|c| {
+        let mut sync = inboxd_imap_driver::SyncConfig::default();
+        sync.connect = dovecot.options();
+        sync.poll_interval = Duration::from_secs(3600);
+        c.sync = Some(sync);
+    })
+    .await;
+    let admin = t.admin_token().await;
+    let create = Element::ns("CreateAccountRequest", NS_ADMIN)
+        .with_attr("name", "alice@example.test")
+        .with_attr("password", "pw")
+        .with_child(a("imapHost", "127.0.0.1"))
+        .with_child(a("imapPort", dovecot.port.to_string()))
+        .with_child(a("imapSecurity", "none"))
+        .with_child(a("imapUser", USER))
+        .with_child(a("imapPassword", PASSWORD));
+    let created = t.admin(&admin, create).await;
+    assert_eq!(created.status, 200, "{}", created.raw);
+    let id = created.body.child("account").unwrap().scalar("id").unwrap();
+    let user = t
+        .user_token("alice@example.test", "pw")
+        .await
+        .body
+        .scalar("authToken")
+        .unwrap();
+
+    // Token 1 = the account's state right after creation (system folders): anything the sync commits is beyond it.
+    let cws = Element::ns("CreateWaitSetRequest", NS_MAIL)
+        .with_attr("defTypes", "m")
+        .with_child(
+            Element::new("add").with_child(
+                Element::new("a")
+                    .with_attr("id", id.as_str())
+                    .with_attr("token", "1"),
+            ),
+        );
+    let created = t.user(&user, cws).await;
+    assert_eq!(created.status, 200, "{}", created.raw);
+    let ws = created.attr("waitSet").unwrap();
+    let (seq, accounts) = wait_for(&t, &user, &ws, "0").await;
+    assert_eq!(accounts, vec![id.clone()]);
+
+    // The worker may commit in several batches: wait (bounded) until all three messages are there.
+    let mut full = None;
+    for _ in 0..100 {
+        let r = t.user(&user, Element::ns("SyncRequest", NS_MAIL)).await;
+        if count(&r.body, "m") == 3 {
+            full = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let full = full.expect("three messages mirrored");
+    assert_eq!(
+        count(&full.body, "c"),
+        2,
+        "1+2 thread together, 3 alone: {}",
+        full.raw
+    );
+    let token: u64 = full.attr("token").unwrap().parse().unwrap();
+
+    // Upstream change + on-demand sync → the waitset fires again and a delta sync shows the new message.
+    common::mirror::append(&src, &dovecot.options(), "INBOX", &[(4, Some(3))]).await;
+    let sync_req = Element::ns("SyncAccountRequest", NS_ADMIN).with_attr("id", id.as_str());
+    assert_eq!(t.admin(&admin, sync_req).await.status, 200);
+    let (_, accounts) = wait_for(&t, &user, &ws, &seq).await;
+    assert_eq!(accounts, vec![id.clone()]);
+    let mut seen = false;
+    for _ in 0..100 {
+        let delta = t
+            .user(
+                &user,
+                Element::ns("SyncRequest", NS_MAIL).with_attr("token", token.to_string()),
+            )
+            .await;
+        if delta
+            .body
+            .children_named("m")
+            .any(|m| m.scalar("su").as_deref() == Some("Re: Topic 3"))
+        {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the appended reply reached the store");
+    t.server.shutdown().await;
+}
