@@ -55,10 +55,11 @@ async fn worker_mirrors_dovecot_and_wakes_waitsets() {
     .await;
 
     let t = TestServer::start_with(|c| {
-        let mut sync = inboxd_imap_driver::SyncConfig::default();
-        sync.connect = dovecot.options();
-        sync.poll_interval = Duration::from_secs(3600);
-        c.sync = Some(sync);
+        c.sync = Some(inboxd_imap_driver::SyncConfig {
+            connect: dovecot.options(),
+            poll_interval: Duration::from_secs(3600),
+            ..Default::default()
+        });
     })
     .await;
     let admin = t.admin_token().await;
