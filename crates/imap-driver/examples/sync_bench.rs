@@ -30,12 +30,22 @@ struct Row {
 }
 
 fn main() {
-    let mbox = std::env::args().nth(1).expect("usage: sync_bench MBOX[.gz]");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mbox = std::env::args()
+        .nth(1)
+        .expect("usage: sync_bench MBOX[.gz]");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let rows = rt.block_on(run(Path::new(&mbox)));
     println!("| step | time | notes |\n|---|---:|---|");
     for r in rows {
-        println!("| {} | {:.2} s | {} |", r.what, r.time.as_secs_f64(), r.note);
+        println!(
+            "| {} | {:.2} s | {} |",
+            r.what,
+            r.time.as_secs_f64(),
+            r.note
+        );
     }
 }
 
@@ -54,17 +64,30 @@ async fn run(mbox: &Path) -> Vec<Row> {
     let t = Instant::now();
     let (n, bytes) = raw_fetch(&src, &opts).await;
     rows.push(Row {
-        what: "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])".into(),
+        what:
+            "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"
+                .into(),
         time: t.elapsed(),
-        note: format!("{n} messages, {:.1} MB of headers, parse only", bytes as f64 / 1e6),
+        note: format!(
+            "{n} messages, {:.1} MB of headers, parse only",
+            bytes as f64 / 1e6
+        ),
     });
 
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, account) = mirror::store_with_account(dir.path(), src.clone());
-    let config = SyncConfig { connect: opts.clone(), ..SyncConfig::default() };
-    for what in ["inboxd: initial sync (headers, threading, store)", "inboxd: no-change refresh"] {
+    let config = SyncConfig {
+        connect: opts.clone(),
+        ..SyncConfig::default()
+    };
+    for what in [
+        "inboxd: initial sync (headers, threading, store)",
+        "inboxd: no-change refresh",
+    ] {
         let t = Instant::now();
-        let s = sync_once_with(store.clone(), account.clone(), &config, |_| {}).await.expect("sync");
+        let s = sync_once_with(store.clone(), account.clone(), &config, |_| {})
+            .await
+            .expect("sync");
         rows.push(Row {
             what: what.into(),
             time: t.elapsed(),
@@ -84,17 +107,40 @@ fn import(dc: &Dovecot, mbox: &Path) -> u32 {
     let file = work.path().join("inbox.mbox");
     let status = if mbox.extension().is_some_and(|e| e == "gz") {
         let out = std::fs::File::create(&file).expect("create");
-        Process::new("gzip").arg("-dc").arg(mbox).stdout(out).status()
+        Process::new("gzip")
+            .arg("-dc")
+            .arg(mbox)
+            .stdout(out)
+            .status()
     } else {
         Process::new("cp").arg(mbox).arg(&file).status()
     };
     assert!(status.expect("copy mbox").success());
     // Dovecot writes index files next to the source, as the mail user.
-    let _ = Process::new("chown").arg("-R").arg("65534:65534").arg(work.path()).status();
+    let _ = Process::new("chown")
+        .arg("-R")
+        .arg("65534:65534")
+        .arg(work.path())
+        .status();
     let _ = Process::new("chmod").arg("755").arg(work.path()).status();
     let location = format!("mbox:{}:INBOX={}", work.path().display(), file.display());
-    dc.doveadm(&["import", "-u", dovecot::USER, &location, "", "mailbox", "INBOX"]);
-    let status = dc.doveadm(&["mailbox", "status", "-u", dovecot::USER, "messages", "INBOX"]);
+    dc.doveadm(&[
+        "import",
+        "-u",
+        dovecot::USER,
+        &location,
+        "",
+        "mailbox",
+        "INBOX",
+    ]);
+    let status = dc.doveadm(&[
+        "mailbox",
+        "status",
+        "-u",
+        dovecot::USER,
+        "messages",
+        "INBOX",
+    ]);
     // `doveadm mailbox status` prints `messages=N`.
     status
         .split_whitespace()
@@ -103,9 +149,16 @@ fn import(dc: &Dovecot, mbox: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-async fn raw_fetch(src: &inboxd_store::ImapSource, opts: &inboxd_imap_driver::ConnectOptions) -> (usize, usize) {
+async fn raw_fetch(
+    src: &inboxd_store::ImapSource,
+    opts: &inboxd_imap_driver::ConnectOptions,
+) -> (usize, usize) {
     let mut conn = Connection::connect(src, opts).await.expect("connect");
-    conn.execute_ok(&Command::Examine { mailbox: "INBOX".into() }).await.expect("examine");
+    conn.execute_ok(&Command::Examine {
+        mailbox: "INBOX".into(),
+    })
+    .await
+    .expect("examine");
     let reply = conn
         .execute_ok(&Command::UidFetch {
             set: UidSet::range(1, u32::MAX).expect("set"),
@@ -138,7 +191,11 @@ async fn raw_fetch(src: &inboxd_store::ImapSource, opts: &inboxd_imap_driver::Co
 /// mbsync full sync and no-change run into a Maildir, when installed.
 fn mbsync(dc: &Dovecot) -> Vec<Row> {
     if Process::new("mbsync").arg("--version").output().is_err() {
-        return vec![Row { what: "mbsync".into(), time: Duration::ZERO, note: "not installed (apt install isync)".into() }];
+        return vec![Row {
+            what: "mbsync".into(),
+            time: Duration::ZERO,
+            note: "not installed (apt install isync)".into(),
+        }];
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let rc = dir.path().join("mbsyncrc");
@@ -159,16 +216,31 @@ fn mbsync(dc: &Dovecot) -> Vec<Row> {
     )
     .expect("write rc");
     let mut rows = Vec::new();
-    for what in ["mbsync: initial sync (full messages, Maildir)", "mbsync: no-change run"] {
+    for what in [
+        "mbsync: initial sync (full messages, Maildir)",
+        "mbsync: no-change run",
+    ] {
         let t = Instant::now();
-        let out = Process::new("mbsync").arg("-c").arg(&rc).arg("-a").arg("-q").output().expect("mbsync");
+        let out = Process::new("mbsync")
+            .arg("-c")
+            .arg(&rc)
+            .arg("-a")
+            .arg("-q")
+            .output()
+            .expect("mbsync");
         rows.push(Row {
             what: what.into(),
             time: t.elapsed(),
             note: if out.status.success() {
                 "exit 0".into()
             } else {
-                format!("failed: {}", String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or(""))
+                format!(
+                    "failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                )
             },
         });
     }

@@ -15,17 +15,12 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::DriverError;
+
 use crate::stream::Stream;
 use crate::tls::{ConnectOptions, handshake};
-
-/// The completion of one command and the untagged responses that arrived while it ran.
-#[derive(Clone, Debug)]
-pub struct Reply {
-    pub status: Status,
-    pub code: Option<Code>,
-    pub text: String,
-    pub untagged: Vec<Untagged>,
-}
+/// The completion of one command and the untagged responses that arrived while it ran (the engine's type,
+/// with its `fetches()`, `search()` and `select_info()` views).
+pub use inboxd_imap_sync::Reply;
 
 /// A connected (and after [`Connection::login`], authenticated) IMAP session.
 pub struct Connection {

@@ -1,0 +1,184 @@
+//! Messages and conversations of a batch: engine records become store messages (with the UID from their
+//! location) and conversation summaries; deletions first, since a UIDVALIDITY reset reuses UIDs.
+
+use inboxd_imap_sync::{Batch, ConvId, Conversation, Message, MessageWrite, Umid};
+use inboxd_model::{ItemId, Timestamp};
+use inboxd_store::{Address as StoreAddress, ConversationSummary, NewMessage, StoreError, Txn};
+
+use super::codec::{self, space};
+use super::mirror::Mirror;
+use super::{ApplyStats, delete_ignoring_missing};
+
+fn summary(id: Option<ItemId>, c: &Conversation) -> ConversationSummary {
+    ConversationSummary {
+        id,
+        subject: c.subject.clone(),
+        participants: c
+            .participants
+            .iter()
+            .map(|a| StoreAddress {
+                name: a.name.clone(),
+                email: a.email.clone(),
+            })
+            .collect(),
+        first_date: Timestamp(u64::try_from(c.first_date).unwrap_or(0)),
+        last_date: Timestamp(u64::try_from(c.last_date).unwrap_or(0)),
+        message_count: u32::try_from(c.message_count).unwrap_or(u32::MAX),
+        unread_count: u32::try_from(c.unread_count).unwrap_or(u32::MAX),
+        flagged: c.flagged,
+        has_attachments: c.has_attachments,
+        snippet: c.snippet.clone(),
+    }
+}
+
+pub(super) fn put_conversation(
+    txn: &mut Txn<'_>,
+    id: ConvId,
+    c: &Conversation,
+    mirror: &mut Mirror,
+) -> Result<(), StoreError> {
+    let item = match mirror.convs.get(&id) {
+        Some(item) => match txn.put_conversation(summary(Some(*item), c)) {
+            Err(StoreError::NoSuchItem) => txn.put_conversation(summary(None, c))?,
+            other => other?,
+        },
+        None => txn.put_conversation(summary(None, c))?,
+    };
+    mirror.convs.insert(id, item);
+    txn.sync_put(
+        space::CONVERSATION,
+        &id.0.to_string(),
+        Some(&codec::conversation_to(c, item).to_string()),
+    )
+}
+
+pub(super) fn write_messages(
+    txn: &mut Txn<'_>,
+    batch: &Batch,
+    mirror: &mut Mirror,
+    stats: &mut ApplyStats,
+) -> Result<(), StoreError> {
+    for (umid, w) in &batch.messages {
+        if matches!(w, MessageWrite::Delete) {
+            if let Some(item) = mirror.messages.remove(umid) {
+                delete_ignoring_missing(txn.delete_message(item))?;
+                stats.messages_deleted += 1;
+            }
+            txn.sync_put(space::MESSAGE, &umid.0.to_string(), None)?;
+        }
+    }
+    for (umid, w) in &batch.messages {
+        match w {
+            MessageWrite::Put(m) => put_message(txn, *umid, m, mirror, stats)?,
+            MessageWrite::Flags(flags) => {
+                let key = umid.0.to_string();
+                let Some(item) = mirror.messages.get(umid).copied() else {
+                    continue;
+                };
+                delete_ignoring_missing(
+                    txn.update_message_flags(item, &clean_flags(flags.as_slice())),
+                )?;
+                if let Some(text) = txn.sync_get(space::MESSAGE, &key)? {
+                    let mut v = codec::parse(&text);
+                    v["flags"] = serde_json::json!(flags.as_slice());
+                    txn.sync_put(space::MESSAGE, &key, Some(&v.to_string()))?;
+                }
+                stats.messages_updated += 1;
+            }
+            MessageWrite::Delete => {}
+        }
+    }
+    Ok(())
+}
+
+fn clean_flags(flags: &[String]) -> Vec<String> {
+    flags
+        .iter()
+        .filter(|f| !f.is_empty() && !f.chars().any(|c| c.is_whitespace() || c.is_control()))
+        .cloned()
+        .collect()
+}
+
+fn clean_ids(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .filter(|w| !w.is_empty() && !w.chars().any(char::is_whitespace))
+        .cloned()
+        .collect()
+}
+
+fn addr(a: &inboxd_imap_sync::Address) -> Option<StoreAddress> {
+    Some(StoreAddress {
+        name: a.name.clone(),
+        email: a.email.clone()?,
+    })
+}
+
+fn put_message(
+    txn: &mut Txn<'_>,
+    umid: Umid,
+    m: &Message,
+    mirror: &mut Mirror,
+    stats: &mut ApplyStats,
+) -> Result<(), StoreError> {
+    let Some(folder) = mirror.folder_item(m.folder) else {
+        tracing::warn!(?umid, folder = ?m.folder, "message in an unknown folder skipped");
+        return Ok(());
+    };
+    let uid = mirror
+        .locations
+        .get(&umid)
+        .filter(|l| l.folder == m.folder)
+        .map(|l| l.uid);
+    let conv = mirror.convs.get(&m.conv).copied();
+    let flags = clean_flags(m.flags.as_slice());
+    let existing = match mirror.messages.get(&umid) {
+        Some(item) => txn.item(*item)?.map(|_| *item),
+        None => None,
+    };
+    let item = match existing {
+        Some(item) => {
+            txn.move_message(item, folder, uid)?;
+            txn.update_message_flags(item, &flags)?;
+            if let Some(c) = conv {
+                txn.set_message_conversation(item, c)?;
+            }
+            txn.set_message_body(
+                item,
+                m.snippet.as_deref(),
+                m.has_attachments,
+                m.snippet.is_some(),
+            )?;
+            stats.messages_updated += 1;
+            item
+        }
+        None => {
+            let new = NewMessage {
+                folder,
+                conversation: conv,
+                imap_uid: uid,
+                message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
+                in_reply_to: clean_ids(&m.in_reply_to),
+                references: clean_ids(&m.references),
+                subject: m.subject.clone(),
+                from: m.from.iter().filter_map(addr).collect(),
+                to: m.to.iter().filter_map(addr).collect(),
+                cc: m.cc.iter().filter_map(addr).collect(),
+                date: m.sent_date.unwrap_or(m.date),
+                internal_date: m.date,
+                size: u64::from(m.size),
+                flags,
+                snippet: m.snippet.clone(),
+                has_attachments: m.has_attachments,
+                body_fetched: false,
+            };
+            stats.messages_added += 1;
+            txn.insert_message(new)?
+        }
+    };
+    mirror.messages.insert(umid, item);
+    txn.sync_put(
+        space::MESSAGE,
+        &umid.0.to_string(),
+        Some(&codec::message_to(m, item).to_string()),
+    )
+}

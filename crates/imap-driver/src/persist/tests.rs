@@ -1,0 +1,164 @@
+//! Round trip: batches from the engine's toy-server harness, applied to a real store, must load back as the
+//! exact snapshot the engine expects, and the store's items must match it.
+
+use std::collections::BTreeMap;
+
+use inboxd_imap_sync::testing::{Harness, MailBuilder, ToyServer, day_ms};
+use inboxd_imap_sync::{Batch, FolderId};
+use inboxd_model::{AccountId, Timestamp};
+use inboxd_store::{NewAccount, Store, StoreOptions, folder_ids};
+
+use super::{Mirror, apply, load};
+
+fn store() -> (tempfile::TempDir, Store, AccountId) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let acct = store
+        .create_account(
+            NewAccount {
+                name: "a@example.com".into(),
+                password_hash: "x".into(),
+                admin: false,
+                imap: None,
+            },
+            Timestamp(1),
+        )
+        .unwrap()
+        .id;
+    (dir, store, acct)
+}
+
+fn apply_all(store: &Store, acct: &AccountId, batches: &[Batch], mirror: &mut Mirror) {
+    for b in batches {
+        store
+            .commit(acct, Timestamp(2), |t| apply(t, b, mirror))
+            .unwrap();
+    }
+}
+
+/// Stored messages per folder path → UIDs.
+fn stored_uids(store: &Store, acct: &AccountId) -> BTreeMap<String, Vec<u32>> {
+    store
+        .folders(acct)
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| {
+            let path = f.imap_path.clone()?;
+            let mut uids: Vec<u32> = store
+                .messages_in_folder(acct, f.id)
+                .unwrap()
+                .iter()
+                .filter_map(|m| m.imap_uid)
+                .collect();
+            uids.sort_unstable();
+            Some((path, uids))
+        })
+        .collect()
+}
+
+fn snapshot_uids(h: &Harness) -> BTreeMap<String, Vec<u32>> {
+    let path = |f: FolderId| {
+        h.store
+            .folders
+            .get(&f)
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    };
+    let mut out: BTreeMap<String, Vec<u32>> = h
+        .store
+        .folders
+        .values()
+        .map(|f| (f.path.clone(), Vec::new()))
+        .collect();
+    for loc in h.store.locations.values() {
+        out.entry(path(loc.folder)).or_default().push(loc.uid);
+    }
+    out.values_mut().for_each(|v| v.sort_unstable());
+    out
+}
+
+fn check(h: &Harness, store: &Store, acct: &AccountId, mirror: &mut Mirror, applied: &mut usize) {
+    apply_all(store, acct, &h.batches[*applied..], mirror);
+    *applied = h.batches.len();
+    let (snap, _) = load(store, acct).unwrap();
+    assert_eq!(
+        snap, h.store,
+        "store round trip differs from the engine's image"
+    );
+    assert_eq!(stored_uids(store, acct), snapshot_uids(h));
+    let convs = store.conversations(acct).unwrap();
+    assert_eq!(convs.len(), h.store.conversations.len());
+}
+
+#[test]
+fn batches_round_trip_through_the_store() {
+    let mut server = ToyServer::new();
+    server.add_mailbox("Archive", &["\\HasChildren"]);
+    server.add_mailbox("Archive/2025", &[]);
+    server.add_mailbox("Sent", &["\\Sent"]);
+    let mail = |id: &str, subject: &str| MailBuilder::new(id, subject).build();
+    server.append("INBOX", &mail("a@x", "Hello"), day_ms(1, 9), &["\\Seen"]);
+    let reply = MailBuilder::new("b@x", "Re: Hello")
+        .in_reply_to("<a@x>")
+        .references(&["<a@x>"])
+        .build();
+    server.append("INBOX", &reply, day_ms(2, 9), &[]);
+    server.append(
+        "Archive/2025",
+        &mail("c@x", "Old ü"),
+        day_ms(1, 8),
+        &["$Label1"],
+    );
+    server.append(
+        "Sent",
+        &MailBuilder::without_id("No id").build(),
+        day_ms(3, 8),
+        &[],
+    );
+    let mut h = Harness::new(
+        server,
+        Harness::test_config(),
+        Timestamp(day_ms(10, 0) as u64),
+    );
+    h.sync();
+
+    let (_dir, store, acct) = store();
+    let mut mirror = Mirror::default();
+    let mut applied = 0;
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+    let folders = store.folders(&acct).unwrap();
+    let by_path = |p: &str| {
+        folders
+            .iter()
+            .find(|f| f.imap_path.as_deref() == Some(p))
+            .unwrap()
+    };
+    assert_eq!(
+        by_path("Sent").id,
+        folder_ids::SENT,
+        "special-use \\Sent adopts the system folder"
+    );
+    assert_eq!(by_path("INBOX").id, folder_ids::INBOX);
+    assert_eq!(by_path("Archive/2025").parent, Some(by_path("Archive").id));
+    assert_eq!(by_path("Archive/2025").name, "2025");
+
+    h.server.set_flags("INBOX", 2, &["\\Flagged"]);
+    h.server.expunge("INBOX", 1);
+    h.server.reset_uid_validity("Archive/2025");
+    h.server.remove_mailbox("Sent");
+    h.server
+        .append("INBOX", &mail("d@x", "New"), day_ms(9, 9), &[]);
+    h.sync();
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+
+    let sent = store.item(&acct, folder_ids::SENT).unwrap();
+    assert!(
+        matches!(sent, Some(inboxd_store::Item::Folder(f)) if f.imap_path.is_none()),
+        "a vanished mailbox releases its system folder"
+    );
+
+    // A restart loads the same state the batches built.
+    let (_, reloaded) = load(&store, &acct).unwrap();
+    assert_eq!(reloaded.messages.len(), h.store.messages.len());
+    assert_eq!(reloaded.folders.len(), h.store.folders.len());
+}
