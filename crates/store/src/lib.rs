@@ -61,6 +61,6 @@ pub use item::{
     GenericItem, Item, ItemKind, Message, NewFolder, NewMessage, folder_ids,
 };
 pub use log::LogEntry;
-pub use search::{ConversationHit, MessageQuery, Page, SortOrder};
+pub use search::{ConversationHit, MessageMatch, MessageQuery, Page, SortOrder};
 pub use store::{DB_FILE_NAME, Store, StoreOptions};
 pub use txn::{Committed, Txn};

@@ -17,7 +17,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 
 use crate::accounts::account_row_for;
-use crate::codec::ts;
+use crate::codec::{split_words, ts};
 use crate::error::DbExt;
 use crate::item::{Conversation, Message};
 use crate::read::{self, Filter};
@@ -72,7 +72,26 @@ pub struct ConversationHit {
     /// Date of its latest matching message: the sort key.
     pub sort_date: Timestamp,
     /// Its matching messages, in the search's sort order.
-    pub matches: Vec<Message>,
+    pub matches: Vec<MessageMatch>,
+}
+
+/// What a conversation hit lists of each matching message. Deliberately not a whole [`Message`]: a page of
+/// conversations can match thousands of messages, and loading their address lists would dominate the search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageMatch {
+    pub id: ItemId,
+    pub folder: ItemId,
+    pub date: Timestamp,
+    /// IMAP flags, as in [`Message::flags`].
+    pub flags: Vec<String>,
+    pub has_attachments: bool,
+}
+
+impl MessageMatch {
+    /// Whether it carries `flag` (ASCII case-insensitive, as [`Message::has_flag`]).
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+    }
 }
 
 /// The WHERE clause (after `account = ?1`) of a query and its parameters.
@@ -205,7 +224,7 @@ impl Store {
         let dir = sort.sql();
         let n = args.len();
         let sql = format!(
-            "SELECT conversation, MAX(date) AS d, group_concat(id) FROM messages \
+            "SELECT conversation, MAX(date) AS d FROM messages \
              WHERE account = ?1 AND conversation IS NOT NULL{cond} \
              GROUP BY conversation ORDER BY d {dir}, conversation {dir} LIMIT ?{} OFFSET ?{}",
             n + 2,
@@ -214,19 +233,30 @@ impl Store {
         self.read(|conn| {
             let key = account_row_for(conn, account)?.key;
             let rows = query_page(conn, &sql, key, args, limit, offset, |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
+                Ok((ItemId(r.get::<_, i64>(0)?), ts(r.get::<_, i64>(1)?)))
             })?;
             let (rows, more) = split_more(rows, limit);
+            let convs: Vec<ItemId> = rows.iter().map(|(c, _)| *c).collect();
+            let mut matches = page_matches(conn, key, q, &convs)?;
             let mut hits = Vec::with_capacity(rows.len());
-            for (conv, date, ids) in rows {
-                if let Some(hit) = conversation_hit(conn, key, ItemId(conv), ts(date), &ids, sort)?
-                {
-                    hits.push(hit);
+            for (conv, sort_date) in rows {
+                // The foreign key makes a missing summary impossible; skip rather than fail if it happens.
+                let Some(conversation) = read::conversations(conn, key, Filter::Id(conv))?
+                    .into_iter()
+                    .next()
+                else {
+                    continue;
+                };
+                let mut matches = matches.remove(&conv).unwrap_or_default();
+                matches.sort_by_key(|m| (m.date, m.id));
+                if sort == SortOrder::DateDesc {
+                    matches.reverse();
                 }
+                hits.push(ConversationHit {
+                    conversation,
+                    sort_date,
+                    matches,
+                });
             }
             Ok(Page { hits, more })
         })
@@ -266,35 +296,49 @@ impl Store {
     }
 }
 
-/// Loads one conversation hit: the summary and the matching messages `ids` (a comma list from SQL).
-fn conversation_hit(
+/// The messages of `convs` that match `q`, by conversation, in one query (the conversation index finds them).
+fn page_matches(
     conn: &Connection,
     key: i64,
-    conv: ItemId,
-    sort_date: Timestamp,
-    ids: &str,
-    sort: SortOrder,
-) -> Result<Option<ConversationHit>, StoreError> {
-    // The foreign key makes a missing summary impossible; skip rather than fail if it happens anyway.
-    let Some(conversation) = read::conversations(conn, key, Filter::Id(conv))?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
-    };
-    let mut matches = Vec::new();
-    for id in ids.split(',').filter_map(|s| s.trim().parse::<i64>().ok()) {
-        matches.extend(message_by_id(conn, key, ItemId(id))?);
+    q: &MessageQuery,
+    convs: &[ItemId],
+) -> Result<BTreeMap<ItemId, Vec<MessageMatch>>, StoreError> {
+    let mut out: BTreeMap<ItemId, Vec<MessageMatch>> = BTreeMap::new();
+    if convs.is_empty() {
+        return Ok(out);
     }
-    matches.sort_by_key(|m| (m.date, m.id));
-    if sort == SortOrder::DateDesc {
-        matches.reverse();
+    let (cond, mut args) = conditions(q);
+    let first = args.len() + 2;
+    let slots: Vec<String> = (first..first + convs.len())
+        .map(|i| format!("?{i}"))
+        .collect();
+    let sql = format!(
+        "SELECT conversation, id, folder, date, flags, has_attachments FROM messages \
+         WHERE account = ?1{cond} AND conversation IN ({})",
+        slots.join(", ")
+    );
+    args.extend(convs.iter().map(|c| Value::Integer(c.0)));
+    let all = std::iter::once(Value::Integer(key)).chain(args);
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt
+        .query_map(params_from_iter(all), |r| {
+            Ok((
+                ItemId(r.get(0)?),
+                MessageMatch {
+                    id: ItemId(r.get(1)?),
+                    folder: ItemId(r.get(2)?),
+                    date: ts(r.get(3)?),
+                    flags: split_words(&r.get::<_, String>(4)?),
+                    has_attachments: r.get(5)?,
+                },
+            ))
+        })
+        .db()?;
+    for row in rows {
+        let (conv, m) = row.db()?;
+        out.entry(conv).or_default().push(m);
     }
-    Ok(Some(ConversationHit {
-        conversation,
-        sort_date,
-        matches,
-    }))
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -279,6 +279,21 @@ fn conversations_sort_by_latest_matching_message() {
         m.convs(&all, SortOrder::DateDesc, 2, 2),
         (vec![(2, vec![2])], false)
     );
+    // Match rows carry what a hit shows: folder, date, flags.
+    let page = m
+        .store
+        .search_conversations(&m.account, &all, SortOrder::DateDesc, 1, 0)
+        .unwrap();
+    let hit = &page.hits[0];
+    assert_eq!(hit.sort_date, Timestamp(8000));
+    assert_eq!(hit.conversation.subject, "Beta");
+    let first = &hit.matches[0];
+    assert_eq!(
+        (first.folder, first.date),
+        (folder_ids::TRASH, Timestamp(8000))
+    );
+    assert!(hit.matches[1].has_flag("\\flagged"));
+    assert!(!hit.matches[1].has_flag("\\Seen"));
     let unread = MessageQuery {
         unread: Some(true),
         ..Default::default()

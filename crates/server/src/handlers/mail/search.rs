@@ -20,7 +20,7 @@
 
 use inboxd_model::ItemId;
 use inboxd_soap::{Element, Fault, NS_MAIL};
-use inboxd_store::{ConversationHit, Message, MessageQuery, SortOrder, folder_ids};
+use inboxd_store::{ConversationHit, MessageMatch, MessageQuery, SortOrder, folder_ids};
 
 use super::folder::FolderTree;
 use super::{get_msg, parse_id, render};
@@ -97,15 +97,29 @@ fn conversation_hit(hit: &ConversationHit) -> Element {
     c
 }
 
-fn message_ref(m: &Message) -> Element {
-    let full = render::message(m);
-    let flags = full.attr("f").map(|f| f.into_owned()).unwrap_or_default();
+fn message_ref(m: &MessageMatch) -> Element {
     Element::new("m")
         .with_attr("id", m.id.0)
         .with_attr("l", m.folder.0)
-        .with_attr("f", flags)
+        .with_attr("f", match_flags(m))
         .with_attr("d", m.date.as_millis())
         .json_list()
+}
+
+/// The flag letters `render::message` writes (`u` unread, `f` flagged, `a` attachment, `r` replied, `d`
+/// draft), for the light match rows; a unit test keeps the two in step.
+fn match_flags(m: &MessageMatch) -> String {
+    let checks = [
+        (!m.has_flag("\\Seen"), 'u'),
+        (m.has_flag("\\Flagged"), 'f'),
+        (m.has_attachments, 'a'),
+        (m.has_flag("\\Answered"), 'r'),
+        (m.has_flag("\\Draft"), 'd'),
+    ];
+    checks
+        .into_iter()
+        .filter_map(|(on, letter)| on.then_some(letter))
+        .collect()
 }
 
 /// Parses the query text; `Ok(None)` when it can match nothing (contradicting `is:` terms).
@@ -294,6 +308,52 @@ mod tests {
             words("in:/Inbox/Sub"),
             vec![Term::Op("in".into(), "/Inbox/Sub".into())]
         );
+    }
+
+    #[test]
+    fn match_flags_agree_with_render() {
+        let all = ["\\Seen", "\\Flagged", "\\Answered", "\\Draft"];
+        for mask in 0..32u32 {
+            let flags: Vec<String> = (0..4)
+                .filter(|b| mask & (1 << b) != 0)
+                .map(|b| all[b].to_string())
+                .collect();
+            let attach = mask & 16 != 0;
+            let m = MessageMatch {
+                id: ItemId(300),
+                folder: folder_ids::INBOX,
+                date: inboxd_model::Timestamp(5),
+                flags: flags.clone(),
+                has_attachments: attach,
+            };
+            let full = inboxd_store::Message {
+                id: ItemId(300),
+                folder: folder_ids::INBOX,
+                conversation: None,
+                imap_uid: None,
+                message_id: None,
+                in_reply_to: vec![],
+                references: vec![],
+                subject: String::new(),
+                from: vec![],
+                to: vec![],
+                cc: vec![],
+                date: inboxd_model::Timestamp(5),
+                internal_date: inboxd_model::Timestamp(5),
+                size: 0,
+                flags,
+                snippet: None,
+                has_attachments: attach,
+                body_fetched: false,
+                created_change: inboxd_model::ChangeId(1),
+                mod_change: inboxd_model::ChangeId(1),
+            };
+            let rendered = render::message(&full);
+            assert_eq!(
+                rendered.attr("f").as_deref(),
+                Some(match_flags(&m).as_str())
+            );
+        }
     }
 
     #[test]
