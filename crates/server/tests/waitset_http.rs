@@ -329,3 +329,87 @@ async fn deleted_account_is_reported_as_mailbox_deleted() {
         answer.raw
     );
 }
+
+fn spec(id_or_name: (&str, &str), extra: &[(&str, &str)]) -> Element {
+    let mut a = Element::new("a").with_attr(id_or_name.0, id_or_name.1);
+    for (k, v) in extra {
+        a.set_attr(*k, *v);
+    }
+    a
+}
+
+#[tokio::test]
+async fn wait_applies_add_update_remove_with_per_account_errors() {
+    let t = TestServer::start().await;
+    let admin = t.admin_token().await;
+    let (ivy, _) = t.new_user(&admin, "ivy@example.test").await;
+    let (jo, jo_tok) = t.new_user(&admin, "jo@example.test").await;
+    let ws = t
+        .admin(&admin, create_ws(NS_ADMIN, "c", &[&ivy]))
+        .await
+        .attr("waitSet")
+        .unwrap();
+    let req = wait_ws(NS_ADMIN, &ws, "0", false)
+        .with_child(
+            Element::new("add")
+                .with_child(spec(("name", "jo@example.test"), &[("token", "0")]))
+                .with_child(spec(("id", &ivy), &[])),
+        )
+        .with_child(Element::new("update").with_child(spec(("id", "ghost"), &[])))
+        .with_child(Element::new("remove").with_child(spec(("id", "ghost2"), &[])));
+    let r = t.admin(&admin, req).await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    let errors: Vec<_> = r
+        .body
+        .children_named("error")
+        .map(|e| (e.scalar("id").unwrap(), e.scalar("type").unwrap()))
+        .collect();
+    let want = [
+        ("ghost2", "NOT_IN_SET_DURING_REMOVE"),
+        (ivy.as_str(), "ALREADY_IN_SET_DURING_ADD"),
+        ("ghost", "NOT_IN_SET_DURING_UPDATE"),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(errors, want);
+    // Jo was added by name with a stale token (0 < Jo's change id): signalled at once.
+    let again = t.admin(&admin, wait_ws(NS_ADMIN, &ws, "0", false)).await;
+    assert_eq!(signalled(&again), [jo.as_str()], "{}", again.raw);
+    let seq = again.attr("seq").unwrap();
+    // A commit to Jo after an update with a fresh token signals again.
+    let cid = again.body.child("a").unwrap().scalar("changeid").unwrap();
+    let upd = wait_ws(NS_ADMIN, &ws, &seq, false)
+        .with_child(Element::new("update").with_child(spec(("id", &jo), &[("token", &cid)])));
+    let r = t.admin(&admin, upd).await;
+    assert!(signalled(&r).is_empty(), "{}", r.raw);
+    t.user(&jo_tok, create_contact("Jo")).await;
+    let r = t.admin(&admin, wait_ws(NS_ADMIN, &ws, &seq, true)).await;
+    assert_eq!(signalled(&r), [jo.as_str()], "{}", r.raw);
+    // A malformed token refuses the whole request.
+    let bad = wait_ws(NS_ADMIN, &ws, "0", false)
+        .with_child(Element::new("update").with_child(spec(("id", &jo), &[("token", "x")])));
+    let bad = t.admin(&admin, bad).await;
+    assert_eq!(bad.fault_code().as_deref(), Some("service.INVALID_REQUEST"));
+}
+
+#[tokio::test]
+async fn release_all_answers_parked_requests_for_shutdown() {
+    let t = TestServer::start().await;
+    let admin = t.admin_token().await;
+    let (id, user) = t.new_user(&admin, "kim@example.test").await;
+    let ws = t
+        .user(&user, create_ws(NS_MAIL, "c", &[&id]))
+        .await
+        .attr("waitSet")
+        .unwrap();
+    let waiter = t.user(&user, wait_ws(NS_MAIL, &ws, "0", true));
+    let release = async {
+        until_parked(&t, 1).await;
+        inboxd_server::waitset::shell(&t.server.app).release_all();
+    };
+    let (answer, ()) = tokio::join!(waiter, release);
+    assert_eq!(answer.attr("seq").as_deref(), Some("0"), "{}", answer.raw);
+    assert_eq!(answer.attr("canceled"), None);
+}
