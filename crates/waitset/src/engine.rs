@@ -100,28 +100,9 @@ impl WaitSets {
         } else {
             self.evict_for(&owner.account)
         };
-        let prefix = if req.all_accounts {
-            WaitSetId::ALL_PREFIX
-        } else {
-            WaitSetId::SOME_PREFIX
-        };
-        let id = WaitSetId::new(format!("{prefix}{}", uuid::Uuid::new_v4()));
-        let seqs = if req.all_accounts {
-            Seqs::All {
-                current: CommitSeq(0),
-                next: CommitSeq(0),
-                floor: CommitSeq(0),
-            }
-        } else {
-            Seqs::Some { current: 1 }
-        };
-        let key = self.insert(WaitSet::new(
-            id.clone(),
-            owner.account.clone(),
-            req.def_types,
-            seqs,
-            now,
-        ));
+        let ws = fresh_waitset(owner, req.def_types, req.all_accounts, now);
+        let id = ws.id.clone();
+        let key = self.insert(ws);
         let mut errors = Vec::new();
         if !req.all_accounts {
             let mut m = self.membership(key, accounts)?;
@@ -281,6 +262,25 @@ impl WaitSets {
             .or_else(|| self.sets.get(&key).map(|ws| ws.def_types))
             .unwrap_or_default()
     }
+}
+
+/// A new, empty waitset with a fresh id: `WaitSet-<uuid>` or `AllWaitSet-<uuid>`.
+fn fresh_waitset(owner: &Owner, def_types: InterestTypes, all: bool, now: Timestamp) -> WaitSet {
+    let (prefix, seqs) = if all {
+        let zero = CommitSeq(0);
+        (
+            WaitSetId::ALL_PREFIX,
+            Seqs::All {
+                current: zero,
+                next: zero,
+                floor: zero,
+            },
+        )
+    } else {
+        (WaitSetId::SOME_PREFIX, Seqs::Some { current: 1 })
+    };
+    let id = WaitSetId::new(format!("{prefix}{}", uuid::Uuid::new_v4()));
+    WaitSet::new(id, owner.account.clone(), def_types, seqs, now)
 }
 
 /// Non-admins may name only their own account (Zimbra: `service.PERM_DENIED`, also for unknown ids).
