@@ -219,11 +219,84 @@ impl Db {
         loc.flag_set = slot;
         self.locations.insert(umid, loc);
         self.batch.locations.insert(umid, Some(loc));
-        if let Some(m) = self.messages.get_mut(&umid) {
-            m.flags = flags.clone();
-            self.batch.set_flags(umid, flags.clone());
+        // A client's change not yet carried out upstream stays visible on top of what the server says.
+        let local = self.with_pending_flags(umid, flags);
+        if let Some(m) = self.messages.get_mut(&umid)
+            && m.flags != local
+        {
+            m.flags = local.clone();
+            self.batch.set_flags(umid, local);
         }
         true
+    }
+
+    /// The flags the server had at the message's location when last seen.
+    pub(crate) fn upstream_flags(&self, umid: Umid) -> Option<FlagSet> {
+        let loc = self.locations.get(&umid)?;
+        self.flag_sets
+            .entries()
+            .get(&loc.flag_set)
+            .map(|e| e.flags.clone())
+    }
+
+    /// Records that the server's flags at the message's location are now `flags` (a STORE we sent), leaving
+    /// the message record alone.
+    pub(crate) fn set_upstream_flags(&mut self, umid: Umid, flags: &FlagSet) {
+        let Some(mut loc) = self.locations.get(&umid).copied() else {
+            return;
+        };
+        if self.flag_sets.find(flags) == Some(loc.flag_set) {
+            return;
+        }
+        let (slot, entry) = self.flag_sets.acquire(flags);
+        self.batch.flag_sets.insert(slot, Some(entry));
+        self.release_flag_set(loc.flag_set);
+        loc.flag_set = slot;
+        self.locations.insert(umid, loc);
+        self.batch.locations.insert(umid, Some(loc));
+    }
+
+    /// Sets a message record's flags (the local view) and re-churns its conversation.
+    pub(crate) fn set_local_flags(&mut self, umid: Umid, flags: FlagSet) {
+        let Some(m) = self.messages.get_mut(&umid) else {
+            return;
+        };
+        if m.flags == flags {
+            return;
+        }
+        m.flags = flags.clone();
+        let conv = m.conv;
+        self.batch.set_flags(umid, flags);
+        self.churn(conv);
+    }
+
+    /// Moves a message copy's location to `folder`/`uid`, keeping its flags there.
+    pub(crate) fn relocate(&mut self, umid: Umid, folder: FolderId, uid: u32) {
+        let flags = self.upstream_flags(umid).unwrap_or_default();
+        self.remove_location(umid);
+        self.add_location(umid, folder, uid, &flags);
+    }
+
+    /// `upstream` with the pending `StoreFlags` change of `umid` applied.
+    fn with_pending_flags(&self, umid: Umid, upstream: &FlagSet) -> FlagSet {
+        let pending = self.tasks.values().find_map(|t| match t {
+            Task::StoreFlags {
+                umid: u,
+                add,
+                remove,
+            } if *u == umid => Some((add, remove)),
+            _ => None,
+        });
+        match pending {
+            Some((add, remove)) => FlagSet::new(
+                upstream
+                    .as_slice()
+                    .iter()
+                    .filter(|f| !remove.contains(f))
+                    .chain(add.iter()),
+            ),
+            None => upstream.clone(),
+        }
     }
 
     fn release_flag_set(&mut self, slot: crate::FlagSetId) {
@@ -381,6 +454,31 @@ impl Db {
         for id in ids {
             self.finish_task(id);
         }
+    }
+
+    /// The first pending task about `umid` that `which` selects.
+    pub(crate) fn task_of(
+        &self,
+        umid: Umid,
+        which: impl Fn(&Task) -> bool,
+    ) -> Option<(TaskId, Task)> {
+        self.tasks
+            .iter()
+            .find(|(_, t)| t.umid() == Some(umid) && which(t))
+            .map(|(id, t)| (*id, t.clone()))
+    }
+
+    pub(crate) fn task(&self, id: TaskId) -> Option<&Task> {
+        self.tasks.get(&id)
+    }
+
+    /// Replaces a pending task in place (same id, so it keeps its place in the queue).
+    pub(crate) fn update_task(&mut self, id: TaskId, task: Task) {
+        if self.tasks.get(&id) == Some(&task) {
+            return;
+        }
+        self.batch.tasks.insert(id, Some(task.clone()));
+        self.tasks.insert(id, task);
     }
 
     pub(crate) fn finish_task(&mut self, id: TaskId) {

@@ -52,6 +52,9 @@ pub struct AccountSync {
     /// The folder a SELECT in flight is for.
     selecting: Option<FolderId>,
     selected: Option<FolderId>,
+    /// The SELECT in flight / the selection is read-write (SELECT, not EXAMINE).
+    selecting_rw: bool,
+    selected_rw: bool,
     job: Option<Box<dyn Job>>,
     queue: VecDeque<JobSpec>,
     cycle_due: bool,
@@ -75,6 +78,8 @@ impl AccountSync {
             inflight: None,
             selecting: None,
             selected: None,
+            selecting_rw: false,
+            selected_rw: false,
             job: None,
             queue: VecDeque::new(),
             cycle_due: true,
@@ -101,6 +106,11 @@ impl AccountSync {
                 self.db.queue_task(Task::SyncBody { umid });
                 self.push_front(JobSpec::Body(umid));
                 self.flush_batch();
+            }
+            Input::Ops(ops) => {
+                crate::tasks::plan_ops::plan(&mut self.db, &ops);
+                self.flush_batch();
+                self.queue_local_ops(true);
             }
             Input::BatchApplied { seq } => self.last_applied = self.last_applied.max(seq),
             Input::Timer => {}
@@ -176,6 +186,7 @@ impl AccountSync {
             }
             _ => None,
         };
+        self.selecting_rw = matches!(cmd, Command::Select { .. });
         self.inflight = Some(Vec::new());
         self.out.push_back(Action::Send(cmd));
     }
@@ -286,6 +297,7 @@ impl AccountSync {
     fn on_completion(&mut self, reply: Reply, now: Timestamp) {
         if let Some(folder) = self.selecting.take() {
             self.selected = reply.is_ok().then_some(folder);
+            self.selected_rw = self.selecting_rw;
         }
         match self.conn {
             Conn::Authenticating => self.after_login(reply),
@@ -390,7 +402,9 @@ impl AccountSync {
             db: &mut self.db,
             now,
             config: &self.config,
+            caps: &self.caps,
             selected: self.selected,
+            selected_rw: self.selected_rw,
             follow_ups: Vec::new(),
         };
         let step = f(&mut cx);
@@ -418,18 +432,49 @@ impl AccountSync {
         self.cycle_due = false;
         self.next_cycle_at = None;
         self.idle_select_tried = false;
+        // Client operations first: a refresh must not meet a half-done move.
+        self.queue_local_ops(false);
         let bodies: Vec<Umid> = self
             .db
             .tasks()
             .values()
             .filter_map(|t| match t {
                 Task::SyncBody { umid } => Some(*umid),
-                Task::SyncMessage { .. } => None,
+                _ => None,
             })
             .collect();
         self.queue.extend(bodies.into_iter().map(JobSpec::Body));
         self.queue.push_back(JobSpec::FolderList);
         true
+    }
+
+    /// Queues the jobs that carry out pending client operations: flags first (they address the message where
+    /// the server has it now), then moves and deletions in task order. `urgent` puts them before queued work.
+    fn queue_local_ops(&mut self, urgent: bool) {
+        let mut specs: Vec<JobSpec> = Vec::new();
+        if self
+            .db
+            .tasks()
+            .values()
+            .any(|t| matches!(t, Task::StoreFlags { .. }))
+        {
+            specs.push(JobSpec::StoreFlags);
+        }
+        specs.extend(
+            self.db
+                .tasks()
+                .iter()
+                .filter(|(_, t)| matches!(t, Task::Move { .. } | Task::Delete { .. }))
+                .map(|(id, _)| JobSpec::Move(*id)),
+        );
+        if urgent {
+            for spec in specs.into_iter().rev() {
+                self.push_front(spec);
+            }
+        } else {
+            self.queue.retain(|s| !specs.contains(s));
+            self.queue.extend(specs);
+        }
     }
 
     fn go_quiet(&mut self, now: Timestamp) {

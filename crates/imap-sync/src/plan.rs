@@ -1,12 +1,15 @@
 //! The durable task queue: work that must survive a restart, keyed by umid.
 //!
-//! What belongs here: the `Task` values persisted through `Batch::tasks` / `Snapshot::tasks`. Folder-level
-//! syncs (folder list, refresh, grow) are not here: they are re-derived every session by the scheduler in
-//! `engine`. Issue 5 will add planned offline operations here (flag changes and moves as complex tasks whose
-//! marker is the umid, merged so that only the final intent per umid is kept); the engine already runs durable
-//! tasks in `TaskId` order after each folder's refresh, which is where their execution will hook in.
+//! What belongs here: the `Task` values persisted through `Batch::tasks` / `Snapshot::tasks`, and the
+//! [`LocalOp`] a client's change arrives as. Folder-level syncs (folder list, refresh, grow) are not here:
+//! they are re-derived every session by the scheduler in `engine`.
+//!
+//! Offline operations are complex tasks whose marker is the umid: at most one `StoreFlags` per umid holding
+//! the net change against the flags last seen upstream (flag then unflag leaves none), and at most one
+//! not-yet-started `Move` per umid (A→B→C keeps one move A→C; A→B→A keeps none). Planning them lives in
+//! `tasks::plan_ops`, executing them in `tasks::store_flags` and `tasks::move_message`.
 
-use crate::Umid;
+use crate::{FlagSet, FolderId, Umid};
 
 /// One durable unit of work.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -15,13 +18,54 @@ pub enum Task {
     SyncMessage { umid: Umid },
     /// Fetch the body of a message: snippet and parts (`tasks::sync_body`).
     SyncBody { umid: Umid },
+    /// Change a message's flags upstream: the net change against the flags its location last saw.
+    StoreFlags {
+        umid: Umid,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// Move a message upstream from where its location says it is to `to`. `copied` is the marker written
+    /// before the COPY (or MOVE) goes out: after a crash the copy may exist already, so the task looks for it
+    /// by Message-ID in `to` before copying again.
+    Move {
+        umid: Umid,
+        to: FolderId,
+        copied: bool,
+    },
+    /// Delete a message upstream (`\Deleted` + expunge).
+    Delete { umid: Umid },
 }
 
 impl Task {
     /// The message the task is about.
     pub fn umid(&self) -> Option<Umid> {
         match self {
-            Task::SyncMessage { umid } | Task::SyncBody { umid } => Some(*umid),
+            Task::SyncMessage { umid }
+            | Task::SyncBody { umid }
+            | Task::StoreFlags { umid, .. }
+            | Task::Move { umid, .. }
+            | Task::Delete { umid } => Some(*umid),
         }
     }
+
+    /// Whether this is a client operation waiting to reach the server (as opposed to a sync chore).
+    pub fn is_local_op(&self) -> bool {
+        matches!(
+            self,
+            Task::StoreFlags { .. } | Task::Move { .. } | Task::Delete { .. }
+        )
+    }
+}
+
+/// A client's change to one message, already applied to the store, that must reach the server. Values are
+/// the wanted end state, so a later op for the same message simply replaces an earlier one.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LocalOp {
+    pub umid: Umid,
+    /// The message's complete local flags after the change (`None`: flags untouched).
+    pub flags: Option<FlagSet>,
+    /// The folder the message should live in (`None`: not moved).
+    pub folder: Option<FolderId>,
+    /// The message was deleted (flags and folder are then ignored).
+    pub delete: bool,
 }

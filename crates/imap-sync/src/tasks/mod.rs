@@ -7,11 +7,15 @@
 use inboxd_model::Timestamp;
 
 use crate::db::Db;
+use crate::reply::Capabilities;
 use crate::reply::Reply;
 use crate::wire::Command;
-use crate::{FolderId, Problem, ProblemKind, SyncConfig, Umid};
+use crate::{FolderId, Problem, ProblemKind, SyncConfig, TaskId, Umid};
 
 pub mod date_probe;
+pub(crate) mod move_message;
+pub(crate) mod plan_ops;
+pub(crate) mod store_flags;
 pub(crate) mod sync_body;
 pub(crate) mod sync_conv;
 pub(crate) mod sync_folder_list;
@@ -38,6 +42,10 @@ pub(crate) enum JobSpec {
     Messages(FolderId),
     /// Run one pending `SyncBody` task.
     Body(Umid),
+    /// Carry out every pending `StoreFlags` task.
+    StoreFlags,
+    /// Carry out one pending `Move` or `Delete` task.
+    Move(TaskId),
 }
 
 /// What a running job may touch.
@@ -45,8 +53,12 @@ pub(crate) struct Cx<'a> {
     pub db: &'a mut Db,
     pub now: Timestamp,
     pub config: &'a SyncConfig,
+    /// The server's capabilities (MOVE, UIDPLUS decide how moves are done).
+    pub caps: &'a Capabilities,
     /// The folder currently SELECTed on the connection.
     pub selected: Option<FolderId>,
+    /// The selection is read-write (SELECT, not EXAMINE).
+    pub selected_rw: bool,
     /// Jobs to run right after this one, in order.
     pub follow_ups: Vec<JobSpec>,
 }
@@ -64,6 +76,21 @@ impl Cx<'_> {
     /// A step that selects `folder`, or ends the job when the folder is unknown.
     pub(crate) fn select_step(&self, folder: FolderId) -> Step {
         self.select(folder).map_or(Step::Done, Step::Send)
+    }
+
+    /// Whether `folder` is selected read-write already (client operations need SELECT, not EXAMINE).
+    pub(crate) fn is_selected_rw(&self, folder: FolderId) -> bool {
+        self.selected == Some(folder) && self.selected_rw
+    }
+
+    /// A read-write SELECT of `folder` (client operations change the mailbox even when the sync itself only
+    /// EXAMINEs), or ends the job when the folder is unknown.
+    pub(crate) fn select_rw_step(&self, folder: FolderId) -> Step {
+        self.db.folder(folder).map_or(Step::Done, |f| {
+            Step::Send(Command::Select {
+                mailbox: f.path.clone(),
+            })
+        })
     }
 
     /// The SELECT (or EXAMINE) command for a folder; `None` if the folder is unknown.
@@ -93,6 +120,8 @@ pub(crate) fn make_job(spec: JobSpec) -> Box<dyn Job> {
         JobSpec::Grow(f, round) => Box::new(sync_grow::SyncGrow::new(f, round)),
         JobSpec::Messages(f) => Box::new(sync_message::SyncMessages::new(f)),
         JobSpec::Body(u) => Box::new(sync_body::SyncBody::new(u)),
+        JobSpec::StoreFlags => Box::<store_flags::StoreFlags>::default(),
+        JobSpec::Move(t) => Box::new(move_message::MoveMessage::new(t)),
     }
 }
 

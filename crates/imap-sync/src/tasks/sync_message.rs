@@ -43,7 +43,7 @@ impl SyncMessages {
             .iter()
             .filter_map(|(id, t)| match t {
                 Task::SyncMessage { umid } => Some((*id, *umid)),
-                Task::SyncBody { .. } => None,
+                _ => None,
             })
             .filter_map(|(id, umid)| {
                 let loc = cx.db.location(umid)?;

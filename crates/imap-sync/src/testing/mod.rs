@@ -7,6 +7,7 @@
 mod harness;
 mod mail;
 mod toy_server;
+mod toy_write;
 mod transcript;
 
 pub use harness::{Harness, check_mirror};

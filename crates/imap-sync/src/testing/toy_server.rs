@@ -52,7 +52,9 @@ pub struct ToyServer {
     pub no_uidnext: bool,
     /// Every command received, in order.
     pub received: Vec<Command>,
-    selected: Option<String>,
+    pub(crate) selected: Option<String>,
+    /// The response code of the tagged completion being built (COPYUID).
+    pub(crate) completion_code: Option<Code>,
     next_validity: u32,
 }
 
@@ -73,6 +75,7 @@ impl ToyServer {
             no_uidnext: false,
             received: Vec::new(),
             selected: None,
+            completion_code: None,
             next_validity: 100,
         };
         s.add_mailbox("INBOX", &[]);
@@ -150,7 +153,7 @@ impl ToyServer {
             out.push(Response::Tagged {
                 tag: "T".into(),
                 status,
-                code: None,
+                code: self.completion_code.take(),
                 text: text.into(),
             });
         }
@@ -211,6 +214,11 @@ impl ToyServer {
                 ok
             }
             Command::Done | Command::Noop => ok,
+            Command::UidStore { .. }
+            | Command::UidCopy { .. }
+            | Command::UidMove { .. }
+            | Command::Expunge
+            | Command::UidExpunge { .. } => self.run_write(cmd, out),
             _ => Some((Status::Bad, "not supported by the toy server")),
         }
     }
@@ -269,7 +277,7 @@ impl ToyServer {
 }
 
 /// RFC 3501: `*` is the highest UID, and `n:*` matches it even when it is below `n`.
-fn in_set(set: &UidSet, uid: u32, max_uid: u32) -> bool {
+pub(crate) fn in_set(set: &UidSet, uid: u32, max_uid: u32) -> bool {
     set.ranges().iter().any(|&(lo, hi)| {
         if hi == u32::MAX {
             let lo = lo.min(max_uid);
@@ -369,6 +377,11 @@ fn matches(m: &ToyMessage, key: &SearchKey, mb: &ToyMailbox) -> bool {
         SearchKey::Not(k) => !matches(m, k, mb),
         SearchKey::Or(a, b) => matches(m, a, mb) || matches(m, b, mb),
         SearchKey::And(keys) => keys.iter().all(|k| matches(m, k, mb)),
+        SearchKey::Header(name, value) => {
+            let field = String::from_utf8_lossy(&header_fields(&m.raw, std::slice::from_ref(name)))
+                .to_ascii_lowercase();
+            field.contains(&value.to_ascii_lowercase())
+        }
         _ => false,
     }
 }

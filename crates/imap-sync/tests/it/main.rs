@@ -4,6 +4,8 @@
 mod common;
 /// Property test: random upstream histories against the toy server; store image == upstream.
 mod model;
+/// Client operations: flag stores, moves (vanilla and UIDPLUS/MOVE), collapsing, crash recovery.
+mod ops;
 /// Gaia's scenarios (§6.3) and the design doc's cases, run against the toy server in virtual time.
 mod scenarios;
 /// Byte-level transcripts: scripted server lines in, exact client commands and batches out.
