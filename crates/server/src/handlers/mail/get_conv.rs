@@ -27,7 +27,7 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
         .conversation_messages(&account.id, id)
         .map_err(crate::store_fault)?;
     messages.sort_by_key(|m| (m.date, m.id));
-    let mut el = get_msg::subject_child(render::conversation(&conv));
+    let mut el = get_msg::zimbra_shape(render::conversation(&conv));
     el.children.extend(messages.iter().map(get_msg::message));
     Ok(Element::ns("GetConvResponse", NS_MAIL).with_child(el))
 }

@@ -47,28 +47,31 @@ pub fn no_such_msg(id: ItemId) -> Fault {
     )
 }
 
-/// A message as the mail read requests return it: the shared rendering with the subject as `<su>`.
+/// A message as the mail read requests return it: the shared rendering in Zimbra's read shape.
 pub fn message(m: &Message) -> Element {
-    subject_child(render::message(m))
+    zimbra_shape(render::message(m))
 }
 
-/// Moves the `su` attribute into a `<su>` child placed after the addresses, as Zimbra writes it (JSON: a
-/// plain `"su"` key). An empty subject is left out.
-pub fn subject_child(mut el: Element) -> Element {
-    let Some(pos) = el.attrs.iter().position(|(k, _)| k == "su") else {
-        return el;
-    };
-    let (_, subject) = el.attrs.remove(pos);
-    let subject = subject.as_text().into_owned();
-    if subject.is_empty() {
-        return el;
+/// Zimbra's read shape of a `<m>` or `<c>`: the subject as a `<su>` child after the addresses instead of an
+/// attribute (an empty subject is left out), and the text children `<su>`, `<fr>`, `<mid>` as plain JSON keys
+/// (`"fr":"…"`), as Zimbra writes them.
+pub fn zimbra_shape(mut el: Element) -> Element {
+    if let Some(pos) = el.attrs.iter().position(|(k, _)| k == "su") {
+        let (_, subject) = el.attrs.remove(pos);
+        let subject = subject.as_text().into_owned();
+        if !subject.is_empty() {
+            let at = el
+                .children
+                .iter()
+                .position(|c| c.name != "e")
+                .unwrap_or(el.children.len());
+            el.children.insert(at, Element::text_child("su", subject));
+        }
     }
-    let at = el
-        .children
-        .iter()
-        .position(|c| c.name != "e")
-        .unwrap_or(el.children.len());
-    el.children
-        .insert(at, Element::text_child("su", subject).json_attr());
+    for child in &mut el.children {
+        if matches!(child.name.as_str(), "su" | "fr" | "mid") {
+            child.json = inboxd_soap::JsonShape::Attr;
+        }
+    }
     el
 }

@@ -88,7 +88,7 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
 
 /// A `<c>` hit: the conversation summary with its matching messages as short `<m>` elements.
 fn conversation_hit(hit: &ConversationHit) -> Element {
-    let mut c = get_msg::subject_child(render::conversation(&hit.conversation));
+    let mut c = get_msg::zimbra_shape(render::conversation(&hit.conversation));
     // The conversation's `d` is its latest matching message, the date the hit sorts by.
     c.set_attr("d", hit.sort_date.as_millis());
     for m in &hit.matches {
