@@ -85,7 +85,7 @@ async fn run(mbox: &Path) -> Vec<Row> {
         "inboxd: no-change refresh",
     ] {
         let t = Instant::now();
-        let s = sync_once_with(store.clone(), account.clone(), &config, |_| {})
+        let s = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .expect("sync");
         rows.push(Row {

@@ -7,6 +7,7 @@ use inboxd_store::{ImapSource, Store};
 
 use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
 use crate::runner::{Control, Runner};
+use crate::thread::{join, spawn_session};
 use crate::{ConnectOptions, Connection, DriverError};
 
 /// Connects, logs in and logs out (for `inboxd account add`): `Auth` for bad credentials, `Tls` for
@@ -26,37 +27,49 @@ pub async fn verify_login_with(
 }
 
 /// Runs one full sync cycle of `account` (folder list, every folder refreshed and grown, messages fetched,
-/// all committed to the store), then logs out. Connection errors end it (no retries).
+/// all committed to the store), then logs out. Connection errors end it (no retries). The session runs on
+/// its own thread, so the returned future is `Send`; `progress` is called from that thread.
 pub async fn sync_once(
     store: Store,
     account: AccountId,
     progress: impl Fn(ProgressEvent) + Send + 'static,
 ) -> Result<SyncSummary, DriverError> {
-    sync_once_with(store, account, &SyncConfig::default(), progress).await
+    sync_once_with(store, account, SyncConfig::default(), progress).await
 }
 
 /// [`sync_once`] with explicit settings (tests pass their trust roots here).
 pub async fn sync_once_with(
     store: Store,
     account: AccountId,
-    config: &SyncConfig,
+    config: SyncConfig,
+    progress: impl Fn(ProgressEvent) + Send + 'static,
+) -> Result<SyncSummary, DriverError> {
+    let name = format!("imap-sync-{account}");
+    join(spawn_session(name, move || {
+        run_once(store, account, config, progress)
+    }))
+    .await
+}
+
+async fn run_once(
+    store: Store,
+    account: AccountId,
+    config: SyncConfig,
     progress: impl Fn(ProgressEvent) + Send + 'static,
 ) -> Result<SyncSummary, DriverError> {
     let config = SyncConfig {
         use_idle: false,
         // The cycle ends when the engine schedules the next one; make that unmistakably later.
         poll_interval: config.poll_interval.max(Duration::from_secs(60)),
-        ..config.clone()
+        ..config
     };
     let mut runner = Runner::new(store, account, &config, Box::new(progress)).await?;
-    let mut was_connected = false;
     loop {
         runner.run_actions().await?;
-        was_connected |= runner.is_connected();
         if runner.cycle_done() {
             break;
         }
-        if !runner.is_connected() && runner.last_error.is_some() {
+        if !runner.is_connected() && (runner.last_error.is_some() || runner.is_stopped()) {
             return Err(runner
                 .last_error
                 .take()
@@ -65,7 +78,6 @@ pub async fn sync_once_with(
         let ev = runner.next_event(None).await;
         runner.on_event(ev).await;
     }
-    debug_assert!(was_connected);
     // Log out politely, bounded in time.
     runner
         .on_event(crate::runner::Event::Control(Control::Shutdown))

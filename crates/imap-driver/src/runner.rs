@@ -12,6 +12,7 @@ use inboxd_store::{ImapSource, Store};
 
 use crate::clock::now;
 use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
+use crate::ops;
 use crate::persist::{self, Mirror};
 use crate::{ConnectOptions, Connection, DriverError};
 
@@ -44,9 +45,13 @@ pub(crate) struct Runner {
     inflight: Option<String>,
     /// Mailbox of a SELECT/EXAMINE in flight and the EXISTS seen for it.
     opening: Option<(String, u32)>,
+    /// A LOGIN/AUTHENTICATE is in flight (its refusal becomes `DriverError::Auth`).
+    logging_in: bool,
     pub(crate) summary: SyncSummary,
     pub(crate) last_error: Option<DriverError>,
     progress: Box<dyn Fn(ProgressEvent) + Send>,
+    /// Client-op rows fed to the engine, deleted by the next commit (`ops::ack`).
+    acks: Vec<(String, String)>,
     /// Consecutive failed store commits (a persistent store failure must not spin).
     store_failures: u32,
 }
@@ -72,7 +77,7 @@ impl Runner {
             source.ok_or_else(|| DriverError::Config("account has no IMAP source".into()))?;
         let mut engine = AccountSync::new(config.engine(&source));
         engine.handle(Input::Restored(snap), now());
-        Ok(Runner {
+        let mut runner = Runner {
             store,
             account,
             source,
@@ -84,15 +89,43 @@ impl Runner {
             pending: VecDeque::new(),
             inflight: None,
             opening: None,
+            logging_in: false,
             summary: SyncSummary::default(),
             last_error: None,
             progress,
             store_failures: 0,
-        })
+            acks: Vec::new(),
+        };
+        runner.pick_up_ops().await?;
+        Ok(runner)
+    }
+
+    /// Feeds the client ops waiting in the store to the engine (at start and on every wake-up).
+    async fn pick_up_ops(&mut self) -> Result<(), DriverError> {
+        let (st, acct) = (self.store.clone(), self.account.clone());
+        let rows = blocking(move || ops::pending(&st, &acct)).await?;
+        let fresh: Vec<(String, String)> = rows
+            .into_iter()
+            .filter(|r| !self.acks.contains(r))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let picked = ops::pick_up(&fresh, &self.mirror);
+        self.acks.extend(fresh);
+        if !picked.is_empty() {
+            self.feed(Input::Ops(picked));
+        }
+        Ok(())
     }
 
     pub(crate) fn is_connected(&self) -> bool {
         self.conn.is_some()
+    }
+
+    /// Offline with nothing scheduled: the engine stopped (e.g. after a refused login).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.conn.is_none() && self.engine.poll_timeout().is_none()
     }
 
     /// Connected, nothing in flight, nothing queued, and the engine only waits for its next cycle.
@@ -157,6 +190,10 @@ impl Runner {
             }
             _ => None,
         };
+        self.logging_in = matches!(
+            cmd,
+            Command::Login { .. } | Command::AuthenticatePlain { .. }
+        );
         let mut segments: VecDeque<Vec<u8>> = wire::encode(&tag, &cmd).into();
         // DONE carries no tag: its completion is IDLE's tagged reply, already awaited.
         if !matches!(cmd, Command::Done) {
@@ -175,10 +212,13 @@ impl Runner {
         let seq = batch.seq;
         let (store, account) = (self.store.clone(), self.account.clone());
         let mut mirror = std::mem::take(&mut self.mirror);
+        let acks = std::mem::take(&mut self.acks);
         let when = now();
         let result = blocking(move || {
             let r = store.commit(&account, when, |txn| {
-                persist::apply(txn, &batch, &mut mirror)
+                let stats = persist::apply(txn, &batch, &mut mirror)?;
+                ops::ack(txn, &acks)?;
+                Ok(stats)
             });
             Ok((r, mirror))
         })
@@ -215,13 +255,17 @@ impl Runner {
         self.pending.clear();
         self.inflight = None;
         self.opening = None;
+        self.logging_in = false;
     }
 
     fn lost(&mut self, e: DriverError) {
         tracing::info!(account = %self.account, %e, "IMAP connection lost");
         self.conn = None;
         self.reset_inflight();
-        self.last_error = Some(e);
+        // A refused login explains the hang-up that follows it better than the hang-up does.
+        if !matches!(self.last_error, Some(DriverError::Auth(_))) {
+            self.last_error = Some(e);
+        }
         self.feed(Input::Disconnected);
     }
 
@@ -254,7 +298,12 @@ impl Runner {
             Event::Response(Ok(r)) => self.on_response(r).await,
             Event::Response(Err(e)) => self.lost(e),
             Event::Timer => self.feed(Input::Timer),
-            Event::Control(Control::SyncNow) => self.feed(Input::SyncNow),
+            Event::Control(Control::SyncNow) => {
+                if let Err(e) = self.pick_up_ops().await {
+                    tracing::warn!(account = %self.account, %e, "cannot load client ops");
+                }
+                self.feed(Input::SyncNow);
+            }
             Event::Control(Control::Shutdown) => self.feed(Input::Shutdown),
         }
     }
@@ -275,11 +324,15 @@ impl Runner {
                     *exists = *n;
                 }
             }
-            Response::Tagged { tag, status, .. }
-                if self.inflight.as_deref() == Some(tag.as_str()) =>
-            {
+            Response::Tagged {
+                tag, status, text, ..
+            } if self.inflight.as_deref() == Some(tag.as_str()) => {
                 self.pending.clear();
                 self.inflight = None;
+                if std::mem::take(&mut self.logging_in) && *status != wire::Status::Ok {
+                    tracing::warn!(account = %self.account, %text, "IMAP login refused");
+                    self.last_error = Some(DriverError::Auth(text.clone()));
+                }
                 if let Some((path, exists)) = self.opening.take()
                     && *status == wire::Status::Ok
                 {

@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::DriverError;
 use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
 use crate::runner::{Control, Event, Runner};
+use crate::thread::{join, spawn_session};
 
 /// What a worker reports about itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,9 +50,7 @@ impl WorkerHandle {
     pub async fn shutdown(mut self) -> Result<(), DriverError> {
         let _ = self.control.send(Control::Shutdown).await;
         match self.done.take() {
-            Some(done) => done
-                .await
-                .map_err(|_| DriverError::Engine("worker thread ended without a result".into()))?,
+            Some(done) => join(done).await,
             None => Ok(()),
         }
     }
@@ -66,30 +65,18 @@ impl Drop for WorkerHandle {
 /// Spawns the worker for `account`. It loads the account's IMAP source and sync state from the store, syncs
 /// now, then every `config.poll_interval`, reconnecting with backoff after failures.
 ///
-/// Each worker runs on its own thread with a current-thread tokio runtime, because the engine's job objects
-/// are not `Send`; this needs no ambient runtime, so it may be called from sync or async code.
+/// Each worker runs on its own thread (see `thread.rs`); this needs no ambient runtime, so it may be called
+/// from sync or async code.
 pub fn spawn_worker(store: Store, account: AccountId, config: SyncConfig) -> WorkerHandle {
     let (tx, rx) = mpsc::channel(8);
     let (status_tx, status_rx) = watch::channel(WorkerStatus::default());
-    let (done_tx, done_rx) = oneshot::channel();
-    let name = format!("imap-{account}");
-    let spawned = std::thread::Builder::new().name(name).spawn(move || {
-        let result = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt.block_on(run(store, account, config, rx, status_tx)),
-            Err(e) => Err(DriverError::Io(e)),
-        };
-        let _ = done_tx.send(result);
+    let done = spawn_session(format!("imap-{account}"), move || {
+        run(store, account, config, rx, status_tx)
     });
-    if let Err(e) = spawned {
-        tracing::error!(%e, "cannot start IMAP worker thread");
-    }
     WorkerHandle {
         control: tx,
         status: status_rx,
-        done: Some(done_rx),
+        done: Some(done),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::dovecot::Dovecot;
 use common::mirror::{append, store_with_account, stored, upstream};
 use common::proxy::StrictProxy;
-use inboxd_imap_driver::{ProgressEvent, SyncConfig, spawn_worker, sync_once_with};
+use inboxd_imap_driver::{DriverError, ProgressEvent, SyncConfig, spawn_worker, sync_once_with};
 use inboxd_store::ImapSecurity;
 
 const LIMIT: Duration = Duration::from_secs(90);
@@ -44,10 +44,15 @@ async fn sync_follows_upstream_changes() {
         };
         let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let ev = events.clone();
-        let summary = sync_once_with(store.clone(), account.clone(), &config, move |e| {
-            ev.lock().unwrap().push(e)
-        })
+        // Spawned: the future must be Send.
+        let summary = tokio::spawn(sync_once_with(
+            store.clone(),
+            account.clone(),
+            config.clone(),
+            move |e| ev.lock().unwrap().push(e),
+        ))
         .await
+        .unwrap()
         .unwrap();
         assert_eq!(summary.messages_added, 7, "{summary:?}");
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
@@ -82,7 +87,7 @@ async fn sync_follows_upstream_changes() {
         ]);
         append(&src, &opts, "INBOX", &[(8, Some(3))]).await;
 
-        let summary = sync_once_with(store.clone(), account.clone(), &config, |_| {})
+        let summary = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .unwrap();
         let up = upstream(&src, &opts).await;
@@ -105,13 +110,13 @@ async fn sync_follows_upstream_changes() {
             "12345",
             "Archive",
         ]);
-        sync_once_with(store.clone(), account.clone(), &config, |_| {})
+        sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .unwrap();
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
 
         // Nothing changed: a refresh adds and deletes nothing.
-        let summary = sync_once_with(store.clone(), account.clone(), &config, |_| {})
+        let summary = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .unwrap();
         assert_eq!(
@@ -193,6 +198,35 @@ async fn worker_reconnects_after_server_restart() {
         }
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
         handle.shutdown().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sync_once_reports_refused_login_and_unreachable_servers() {
+    bounded(async {
+        let dc = Dovecot::start();
+        let mut src = dc.source(ImapSecurity::Tls);
+        src.password = "wrong".into();
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account) = store_with_account(dir.path(), src);
+        let config = SyncConfig {
+            connect: dc.options(),
+            ..SyncConfig::default()
+        };
+        let err = sync_once_with(store, account, config.clone(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DriverError::Auth(_)), "{err}");
+
+        let mut src = dc.source(ImapSecurity::Tls);
+        src.port = 1; // nothing listens there
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account) = store_with_account(dir.path(), src);
+        let err = sync_once_with(store, account, config, |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DriverError::Io(_)), "{err}");
     })
     .await;
 }

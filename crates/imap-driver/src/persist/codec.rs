@@ -239,6 +239,13 @@ pub(crate) fn task_to(t: &Task) -> Value {
     match t {
         Task::SyncMessage { umid } => json!({"kind": "message", "umid": umid.0}),
         Task::SyncBody { umid } => json!({"kind": "body", "umid": umid.0}),
+        Task::StoreFlags { umid, add, remove } => {
+            json!({"kind": "flags", "umid": umid.0, "add": add, "remove": remove})
+        }
+        Task::Move { umid, to, copied } => {
+            json!({"kind": "move", "umid": umid.0, "to": to.0, "copied": copied})
+        }
+        Task::Delete { umid } => json!({"kind": "delete", "umid": umid.0}),
     }
 }
 
@@ -247,6 +254,17 @@ pub(crate) fn task_from(v: &Value) -> Option<Task> {
     match s(v, "kind").as_str() {
         "message" => Some(Task::SyncMessage { umid }),
         "body" => Some(Task::SyncBody { umid }),
+        "flags" => Some(Task::StoreFlags {
+            umid,
+            add: strings(v, "add"),
+            remove: strings(v, "remove"),
+        }),
+        "move" => Some(Task::Move {
+            umid,
+            to: FolderId(u32_of(v, "to")),
+            copied: b(v, "copied"),
+        }),
+        "delete" => Some(Task::Delete { umid }),
         _ => None,
     }
 }
