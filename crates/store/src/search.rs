@@ -1,9 +1,13 @@
 //! Mail search on `Store`: messages and conversations matching a [`MessageQuery`], sorted by date and paged
 //! with LIMIT/OFFSET in SQL, plus per-folder message and unread counts.
 //!
-//! What belongs here: the query value types and the SQL that selects and orders ids. Rows are then loaded by
-//! id with the shared loaders in `read.rs`, so the column lists exist once. What does not: parsing a
+//! What belongs here: the query value types and the SQL that selects and orders ids. Messages and conversations
+//! are then loaded by id with the shared loaders in `read.rs`, so their column lists exist once; only the
+//! light [`MessageMatch`] rows of conversation hits have their own short projection. What does not: parsing a
 //! client's query string (the server does that), full-text search of bodies (not stored).
+//!
+//! Indexes: the schema has no `(account, folder, date)` index, so a folder search scans the account's
+//! messages (about 10 ms for 10k messages); see bench/search for what candidate indexes would buy.
 //!
 //! Matching rules: `folder` is one folder, not its subfolders; `exclude_folders` drops messages in those
 //! folders; `unread` / `flagged` test the `\Seen` / `\Flagged` flags (ASCII case-insensitive, as
