@@ -4,6 +4,19 @@
 //!
 //! What belongs here: everything that waits on a socket, a timer or the store. What does not: sync decisions
 //! (`inboxd-imap-sync`) and the IMAP syntax (`inboxd_imap_sync::wire`).
+//!
+//! # Entry points
+//! - [`spawn_worker`]`(store, account, SyncConfig)` → [`WorkerHandle`] (`sync_now`, `status`/`watch`,
+//!   `shutdown`): keeps one account in sync, polling every `poll_interval` (60 s).
+//! - [`sync_once`] / [`sync_once_with`]: one full cycle for `inboxd sync`, reporting [`ProgressEvent`]s.
+//! - [`verify_login`] / [`verify_login_with`]: credential check for `inboxd account add`.
+//! - [`Connection`]: a raw IMAP session (tests, benchmarks, tools).
+//! - [`queue_op`] / [`apply_message_actions`]: client changes that must reach the server.
+//!
+//! # Layout
+//! `connection` (+ `stream`, `tls`): sockets and framing. `runner`: drives one engine (actions, events);
+//! `worker` and `once` wrap it, each session on its own thread (`thread`). `persist`: engine batches → store
+//! items and sync state. `ops`, `local_ops`: client operations. `clock`: the one wall-clock read.
 
 mod clock;
 mod config;

@@ -216,6 +216,9 @@ fn refuse(line: &str) -> Option<String> {
     if !ok {
         return Some(format!("Strict proxy: {name} is not IMAP4rev1"));
     }
+    if line.ends_with("+}") {
+        return Some("Strict proxy: non-synchronizing literals are LITERAL+".into());
+    }
     let upper = line.to_ascii_uppercase();
     EXTENSION_WORDS
         .iter()

@@ -77,6 +77,11 @@ fn list_responses() {
         panic!()
     };
     assert_eq!(e.mailbox, "A\"B/");
+    // Some servers send raw UTF-8 inside quoted strings instead of modified UTF-7.
+    let Untagged::List(e) = untagged(b"* LIST () \"/\" \"Caf\xc3\xa9\"\r\n") else {
+        panic!()
+    };
+    assert_eq!(e.mailbox, "Caf\u{e9}");
 }
 
 #[test]
