@@ -33,6 +33,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "sync",
         sql: include_str!("../migrations/0003_sync.sql"),
     },
+    Migration {
+        version: 4,
+        name: "search indexes",
+        sql: include_str!("../migrations/0004_search_indexes.sql"),
+    },
 ];
 
 /// The schema version this build writes.
