@@ -275,6 +275,12 @@ impl Db {
         let flags = self.upstream_flags(umid).unwrap_or_default();
         self.remove_location(umid);
         self.add_location(umid, folder, uid, &flags);
+        // The record itself did not change, but the store keeps the UID with it: rewrite it.
+        if let Some(m) = self.messages.get(&umid) {
+            self.batch
+                .messages
+                .insert(umid, MessageWrite::Put(m.clone()));
+        }
     }
 
     /// `upstream` with the pending `StoreFlags` change of `umid` applied.

@@ -96,16 +96,25 @@ impl MoveMessage {
     /// The command of a state that sends one without a SELECT first.
     fn send_for(&mut self, cx: &mut Cx<'_>, state: State) -> Step {
         let set = UidSet::single(self.uid);
-        let target = self
-            .to
-            .and_then(|t| cx.db.folder(t))
-            .map(|f| f.path.clone());
         match (state, set) {
             (State::Search { .. }, _) => match self.search_key(cx) {
                 Some(criteria) => Step::Send(Command::UidSearch { criteria }),
                 None => self.not_found(cx),
             },
             (State::Copy | State::Move, Some(set)) => {
+                // The client may have re-targeted (or undone) the move since the job started.
+                match cx.db.task(self.task) {
+                    Some(Task::Move { to, .. }) if *to == self.from => {
+                        cx.db.finish_task(self.task);
+                        return Step::Done;
+                    }
+                    Some(Task::Move { to, .. }) => self.to = Some(*to),
+                    _ => return Step::Done,
+                }
+                let target = self
+                    .to
+                    .and_then(|t| cx.db.folder(t))
+                    .map(|f| f.path.clone());
                 let Some(mailbox) = target else {
                     return self.drop_task(cx, "target folder vanished");
                 };

@@ -38,7 +38,9 @@ fn is_flags(t: &Task) -> bool {
     matches!(t, Task::StoreFlags { .. })
 }
 
-fn plan_flags(db: &mut Db, umid: Umid, wanted: &FlagSet) {
+/// Makes the pending `StoreFlags` of `umid` the net change from its upstream flags to `wanted` (none when
+/// equal) and shows `wanted` locally.
+pub(crate) fn plan_flags(db: &mut Db, umid: Umid, wanted: &FlagSet) {
     let upstream = db.upstream_flags(umid).unwrap_or_default();
     let add: Vec<String> = wanted
         .as_slice()

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cx, Job, Step};
+use super::{Cx, Job, Step, plan_ops};
 use crate::plan::Task;
 use crate::reply::Reply;
 use crate::wire::{Command, StoreOp, UidSet};
@@ -92,21 +92,28 @@ impl StoreFlags {
             return;
         };
         for (id, umid, _) in members {
-            cx.db.finish_task(id);
             let Some(upstream) = cx.db.upstream_flags(umid) else {
+                cx.db.finish_task(id);
                 continue;
             };
-            if ok {
-                let now = FlagSet::new(
-                    upstream
-                        .as_slice()
-                        .iter()
-                        .filter(|f| !remove.contains(f))
-                        .chain(add.iter()),
-                );
-                cx.db.set_upstream_flags(umid, &now);
-            } else {
+            if !ok {
+                cx.db.finish_task(id);
                 cx.db.set_local_flags(umid, upstream);
+                continue;
+            }
+            let now = FlagSet::new(
+                upstream
+                    .as_slice()
+                    .iter()
+                    .filter(|f| !remove.contains(f))
+                    .chain(add.iter()),
+            );
+            cx.db.set_upstream_flags(umid, &now);
+            // The client may have changed the flags again while the STORE was in flight: what is left to do is
+            // the difference between the local flags and what the server has now (usually nothing).
+            match cx.db.message(umid).map(|m| m.flags.clone()) {
+                Some(wanted) => plan_ops::plan_flags(cx.db, umid, &wanted),
+                None => cx.db.finish_task(id),
             }
         }
     }
