@@ -23,11 +23,27 @@ pub enum Trust {
     Roots(Vec<CertificateDer<'static>>),
 }
 
+impl Trust {
+    /// Trusts exactly the certificates in a PEM bundle (e.g. a private CA or a self-signed server
+    /// certificate given on the command line). An empty or unreadable bundle is an error.
+    pub fn from_pem(pem: &[u8]) -> Result<Trust, DriverError> {
+        use rustls::pki_types::pem::PemObject;
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| DriverError::Config(format!("bad PEM certificate bundle: {e}")))?;
+        if certs.is_empty() {
+            return Err(DriverError::Config("no certificates in PEM bundle".into()));
+        }
+        Ok(Trust::Roots(certs))
+    }
+}
+
 /// Connection policy that is not part of the stored `ImapSource`.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
     pub trust: Trust,
-    /// Allow `ImapSecurity::None` (plaintext). Off by default: passwords would travel in clear.
+    /// Honour accounts configured with `ImapSecurity::None` (plaintext). On by default, since the account's
+    /// setting is the configuration; a deployment can switch it off to refuse sending passwords in clear.
     pub allow_plaintext: bool,
     /// Limit for connecting and for each wait on the server.
     pub timeout: std::time::Duration,
@@ -37,7 +53,7 @@ impl Default for ConnectOptions {
     fn default() -> Self {
         Self {
             trust: Trust::WebPki,
-            allow_plaintext: false,
+            allow_plaintext: true,
             timeout: std::time::Duration::from_secs(60),
         }
     }
@@ -76,4 +92,25 @@ pub(crate) async fn handshake(
         .connect(name, tcp)
         .await
         .map_err(|e| DriverError::Tls(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_bundles() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let bundle = format!("{}{}", cert.pem(), cert.pem());
+        match Trust::from_pem(bundle.as_bytes()).unwrap() {
+            Trust::Roots(certs) => assert_eq!(certs, vec![cert.der().clone(), cert.der().clone()]),
+            Trust::WebPki => panic!("expected roots"),
+        }
+        assert!(matches!(Trust::from_pem(b""), Err(DriverError::Config(_))));
+        assert!(client_config(&Trust::WebPki).is_ok());
+    }
 }
