@@ -10,7 +10,7 @@
 //! What does not belong here: planning and executing the ops (`inboxd-imap-sync`), the local store change
 //! (the handlers).
 
-use inboxd_imap_sync::{FlagSet, FolderId, LocalOp, Umid};
+use inboxd_imap_sync::{FlagSet, FolderId, FolderOp, LocalOp, Umid};
 use inboxd_model::{AccountId, ItemId};
 use inboxd_store::{Store, StoreError, Txn};
 use serde_json::{Value, json};
@@ -79,11 +79,17 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// Turns loaded rows into engine ops. Every row is returned for acknowledgement: rows about messages the
-/// engine never mirrored (nothing upstream to change) are dropped with the others.
-pub(crate) fn pick_up(rows: &[(String, String)], mirror: &Mirror) -> Vec<LocalOp> {
+/// Turns loaded rows into engine ops: message ops, and folder ops (`f…` keys, see `folder_ops`). Every row
+/// is acknowledged afterwards: rows about items the engine never mirrored (nothing upstream to change) are
+/// dropped with the others.
+pub(crate) fn pick_up(rows: &[(String, String)], mirror: &Mirror) -> (Vec<LocalOp>, Vec<FolderOp>) {
     let mut ops = Vec::new();
+    let mut folders = Vec::new();
     for (key, value) in rows {
+        if key.starts_with('f') {
+            folders.extend(crate::folder_ops::pick_up(key, value, mirror));
+            continue;
+        }
         let Some(item) = key.parse::<i64>().ok().map(ItemId) else {
             continue;
         };
@@ -103,7 +109,7 @@ pub(crate) fn pick_up(rows: &[(String, String)], mirror: &Mirror) -> Vec<LocalOp
             delete: q.delete,
         });
     }
-    ops
+    (ops, folders)
 }
 
 fn umid_of(mirror: &Mirror, item: ItemId) -> Option<Umid> {

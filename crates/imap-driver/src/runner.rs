@@ -111,10 +111,13 @@ impl Runner {
         if fresh.is_empty() {
             return Ok(());
         }
-        let picked = ops::pick_up(&fresh, &self.mirror);
+        let (messages, folders) = ops::pick_up(&fresh, &self.mirror);
         self.acks.extend(fresh);
-        if !picked.is_empty() {
-            self.feed(Input::Ops(picked));
+        if !folders.is_empty() {
+            self.feed(Input::FolderOps(folders));
+        }
+        if !messages.is_empty() {
+            self.feed(Input::Ops(messages));
         }
         Ok(())
     }

@@ -112,6 +112,13 @@ impl AccountSync {
                 self.flush_batch();
                 self.queue_local_ops(true);
             }
+            Input::FolderOps(ops) => {
+                for op in ops {
+                    self.db.queue_task(Task::Folder(op));
+                }
+                self.flush_batch();
+                self.queue_local_ops(true);
+            }
             Input::BatchApplied { seq } => self.last_applied = self.last_applied.max(seq),
             Input::Timer => {}
             Input::Shutdown => self.on_shutdown(),
@@ -451,7 +458,14 @@ impl AccountSync {
     /// Queues the jobs that carry out pending client operations: flags first (they address the message where
     /// the server has it now), then moves and deletions in task order. `urgent` puts them before queued work.
     fn queue_local_ops(&mut self, urgent: bool) {
-        let mut specs: Vec<JobSpec> = Vec::new();
+        // Folder changes first: a message may be on its way into a renamed folder.
+        let mut specs: Vec<JobSpec> = self
+            .db
+            .tasks()
+            .iter()
+            .filter(|(_, t)| matches!(t, Task::Folder(_)))
+            .map(|(id, _)| JobSpec::Folder(*id))
+            .collect();
         if self
             .db
             .tasks()

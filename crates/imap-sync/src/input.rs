@@ -1,6 +1,6 @@
 //! `Input`: everything that can happen to the engine (the driver feeds these with `now`).
 
-use crate::plan::LocalOp;
+use crate::plan::{FolderOp, LocalOp};
 use crate::wire::Response;
 use crate::{FolderId, Snapshot, Umid};
 
@@ -30,6 +30,8 @@ pub enum Input {
     /// Client operations already applied to the store, to plan as durable tasks and carry out upstream. The
     /// driver removes its own hand-off records in the same commit as the batch this input emits.
     Ops(Vec<LocalOp>),
+    /// Client folder changes already applied to the store (same hand-off contract as `Ops`).
+    FolderOps(Vec<FolderOp>),
     /// The store committed the batch with this `seq`.
     BatchApplied { seq: u64 },
     /// A wake-up: `poll_timeout` passed (or the driver just wants the engine to look at the time).

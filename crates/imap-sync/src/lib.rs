@@ -18,7 +18,8 @@
 //! - `tasks/*`: one file per design-doc task (`sync_folder_list`, `sync_refresh`, `sync_grow` with
 //!   `date_probe`, `sync_message`, `sync_conv`, `sync_merge`, `sync_body`), and the client operations:
 //!   `plan_ops` (an [`Input::Ops`] becomes durable tasks plus its local effect), `store_flags`,
-//!   `move_message` (moves and deletions, crash-safe through the task's `copied` marker).
+//!   `move_message` (moves and deletions, crash-safe through the task's `copied` marker), `folder_ops`
+//!   (CREATE / RENAME / DELETE).
 //! - `db`: in-memory account state; every change is recorded into the pending `Batch` (`batch`).
 //! - `records`, `ids`, `flags`: the persisted data; `plan`: durable task queue and [`LocalOp`].
 //! - `headers`: mail-parser header parsing; `reply`: views over `wire` responses.
@@ -54,7 +55,7 @@ pub use flags::{FlagSet, FlagSetEntry};
 pub use headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
 pub use ids::{ConvId, FlagSetId, FolderId, TaskId, Umid};
 pub use input::Input;
-pub use plan::{LocalOp, Task};
+pub use plan::{FolderOp, LocalOp, Task};
 pub use records::{
     Address, Body, BodyPart, Counters, Folder, FolderKind, FolderSyncState, Location, Message,
     Problem, ProblemKind,

@@ -34,6 +34,8 @@ pub enum Task {
     },
     /// Delete a message upstream (`\Deleted` + expunge).
     Delete { umid: Umid },
+    /// A client's folder change to carry out upstream (`tasks::folder_ops`).
+    Folder(FolderOp),
 }
 
 impl Task {
@@ -45,6 +47,7 @@ impl Task {
             | Task::StoreFlags { umid, .. }
             | Task::Move { umid, .. }
             | Task::Delete { umid } => Some(*umid),
+            Task::Folder(_) => None,
         }
     }
 
@@ -52,7 +55,7 @@ impl Task {
     pub fn is_local_op(&self) -> bool {
         matches!(
             self,
-            Task::StoreFlags { .. } | Task::Move { .. } | Task::Delete { .. }
+            Task::StoreFlags { .. } | Task::Move { .. } | Task::Delete { .. } | Task::Folder(_)
         )
     }
 }
@@ -68,4 +71,19 @@ pub struct LocalOp {
     pub folder: Option<FolderId>,
     /// The message was deleted (flags and folder are then ignored).
     pub delete: bool,
+}
+
+/// A client's change to the folder tree, already applied to the store. Paths are the engine's business: it
+/// builds them from the parent's path and delimiter.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum FolderOp {
+    /// CREATE `name` under `parent` (`None`: top level).
+    Create {
+        parent: Option<FolderId>,
+        name: String,
+    },
+    /// RENAME a folder to `name` in the same parent.
+    Rename { folder: FolderId, name: String },
+    /// DELETE a folder.
+    Delete { folder: FolderId },
 }

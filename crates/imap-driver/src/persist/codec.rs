@@ -3,7 +3,7 @@
 
 use inboxd_imap_sync::{
     Address, ConvId, Conversation, Counters, FlagSet, FlagSetEntry, FlagSetId, Folder, FolderId,
-    FolderKind, FolderSyncState, Location, Message, Task, Umid,
+    FolderKind, FolderOp, FolderSyncState, Location, Message, Task, Umid,
 };
 use inboxd_model::{ItemId, Timestamp};
 use inboxd_threading::Addr;
@@ -246,6 +246,15 @@ pub(crate) fn task_to(t: &Task) -> Value {
             json!({"kind": "move", "umid": umid.0, "to": to.0, "copied": copied})
         }
         Task::Delete { umid } => json!({"kind": "delete", "umid": umid.0}),
+        Task::Folder(FolderOp::Create { parent, name }) => {
+            json!({"kind": "folder-create", "parent": parent.map(|p| p.0), "name": name})
+        }
+        Task::Folder(FolderOp::Rename { folder, name }) => {
+            json!({"kind": "folder-rename", "folder": folder.0, "name": name})
+        }
+        Task::Folder(FolderOp::Delete { folder }) => {
+            json!({"kind": "folder-delete", "folder": folder.0})
+        }
     }
 }
 
@@ -265,6 +274,21 @@ pub(crate) fn task_from(v: &Value) -> Option<Task> {
             copied: b(v, "copied"),
         }),
         "delete" => Some(Task::Delete { umid }),
+        "folder-create" => Some(Task::Folder(FolderOp::Create {
+            parent: v
+                .get("parent")
+                .and_then(Value::as_u64)
+                .and_then(|p| u32::try_from(p).ok())
+                .map(FolderId),
+            name: s(v, "name"),
+        })),
+        "folder-rename" => Some(Task::Folder(FolderOp::Rename {
+            folder: FolderId(u32_of(v, "folder")),
+            name: s(v, "name"),
+        })),
+        "folder-delete" => Some(Task::Folder(FolderOp::Delete {
+            folder: FolderId(u32_of(v, "folder")),
+        })),
         _ => None,
     }
 }

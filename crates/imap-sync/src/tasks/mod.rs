@@ -13,6 +13,7 @@ use crate::wire::Command;
 use crate::{FolderId, Problem, ProblemKind, SyncConfig, TaskId, Umid};
 
 pub mod date_probe;
+pub(crate) mod folder_ops;
 pub(crate) mod move_message;
 pub(crate) mod plan_ops;
 pub(crate) mod store_flags;
@@ -46,6 +47,8 @@ pub(crate) enum JobSpec {
     StoreFlags,
     /// Carry out one pending `Move` or `Delete` task.
     Move(TaskId),
+    /// Carry out one pending folder change.
+    Folder(TaskId),
 }
 
 /// What a running job may touch.
@@ -122,6 +125,7 @@ pub(crate) fn make_job(spec: JobSpec) -> Box<dyn Job> {
         JobSpec::Body(u) => Box::new(sync_body::SyncBody::new(u)),
         JobSpec::StoreFlags => Box::<store_flags::StoreFlags>::default(),
         JobSpec::Move(t) => Box::new(move_message::MoveMessage::new(t)),
+        JobSpec::Folder(t) => Box::new(folder_ops::FolderOps::new(t)),
     }
 }
 

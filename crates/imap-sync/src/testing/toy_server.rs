@@ -219,6 +219,9 @@ impl ToyServer {
             | Command::UidMove { .. }
             | Command::Expunge
             | Command::UidExpunge { .. } => self.run_write(cmd, out),
+            Command::Create { .. } | Command::Rename { .. } | Command::Delete { .. } => {
+                self.run_folder(cmd)
+            }
             _ => Some((Status::Bad, "not supported by the toy server")),
         }
     }

@@ -1,5 +1,5 @@
 //! The toy server's write commands: UID STORE, UID COPY, UID MOVE (when `MOVE` is advertised), EXPUNGE and
-//! UID EXPUNGE (when `UIDPLUS` is). With `UIDPLUS`, COPY answers `[COPYUID …]` in its completion and MOVE in
+//! UID EXPUNGE (when `UIDPLUS` is), CREATE, RENAME (children follow) and DELETE. With `UIDPLUS`, COPY answers `[COPYUID …]` in its completion and MOVE in
 //! an untagged OK first (RFC 6851). Unadvertised extensions answer BAD, as a strict server would.
 
 use super::toy_server::{ToyServer, in_set};
@@ -39,6 +39,35 @@ impl ToyServer {
                 Some((Status::Ok, "expunged"))
             }
             _ => Some((Status::Bad, "extension not advertised")),
+        }
+    }
+
+    pub(crate) fn run_folder(&mut self, cmd: &Command) -> Outcome {
+        match cmd {
+            Command::Create { mailbox } if !self.mailboxes.contains_key(mailbox) => {
+                self.add_mailbox(mailbox, &[]);
+                Some((Status::Ok, "created"))
+            }
+            Command::Rename { from, to } if self.mailboxes.contains_key(from) => {
+                let prefix = format!("{from}/");
+                let moved: Vec<String> = self
+                    .mailboxes
+                    .keys()
+                    .filter(|p| *p == from || p.starts_with(&prefix))
+                    .cloned()
+                    .collect();
+                for path in moved {
+                    if let Some(mb) = self.mailboxes.remove(&path) {
+                        let rest = path.strip_prefix(from.as_str()).unwrap_or_default();
+                        self.mailboxes.insert(format!("{to}{rest}"), mb);
+                    }
+                }
+                Some((Status::Ok, "renamed"))
+            }
+            Command::Delete { mailbox } if self.mailboxes.remove(mailbox).is_some() => {
+                Some((Status::Ok, "deleted"))
+            }
+            _ => Some((Status::No, "no such mailbox / already exists")),
         }
     }
 

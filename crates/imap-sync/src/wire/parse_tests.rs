@@ -409,3 +409,33 @@ fn every_proper_prefix_is_incomplete() {
         assert!(parse_response(sample).is_ok());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// FETCH responses with arbitrary literal bodies (CR, LF, `{n}`, NUL, 8-bit): parsed back exactly, and
+    /// every proper prefix is Incomplete.
+    #[test]
+    fn literal_bodies_round_trip(
+        uid in 1u32..1_000_000,
+        body in proptest::collection::vec(any::<u8>(), 0..120),
+        flags in proptest::collection::vec("[A-Za-z$]{1,8}", 0..4),
+    ) {
+        let mut raw = format!("* 7 FETCH (UID {uid} FLAGS ({}) BODY[] {{{}}}\r\n", flags.join(" "), body.len()).into_bytes();
+        raw.extend_from_slice(&body);
+        raw.extend_from_slice(b")\r\n");
+        let (r, used) = parse_response(&raw).unwrap();
+        prop_assert_eq!(used, raw.len());
+        let want = Response::Untagged(Untagged::Fetch {
+            seq: 7,
+            items: vec![
+                FetchItem::Uid(uid),
+                FetchItem::Flags(flags.clone()),
+                FetchItem::Body { section: String::new(), origin: None, data: Some(body.clone()) },
+            ],
+        });
+        prop_assert_eq!(r, want);
+        for n in 0..raw.len() {
+            prop_assert_eq!(parse_response(&raw[..n]), Err(ParseError::Incomplete));
+        }
+    }
+}

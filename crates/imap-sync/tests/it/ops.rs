@@ -3,7 +3,7 @@
 
 use inboxd_imap_sync::testing::{Harness, ToyServer};
 use inboxd_imap_sync::wire::Command;
-use inboxd_imap_sync::{FlagSet, FolderId, Input, LocalOp, Task, Umid};
+use inboxd_imap_sync::{FlagSet, FolderId, FolderOp, Input, LocalOp, Task, Umid};
 
 use crate::common::{add, assert_mirror, now};
 
@@ -325,4 +325,33 @@ fn a_move_of_a_message_gone_upstream_is_dropped_and_reconciled() {
     assert!(message_ids(&h, "B").is_empty());
     assert!(!h.store.messages.contains_key(&a));
     assert_mirror(&h);
+}
+
+#[test]
+fn folder_create_rename_delete_reach_the_server() {
+    let mut h = synced(&[]);
+    let b = folder(&h, "B");
+    h.input(Input::FolderOps(vec![FolderOp::Create {
+        parent: Some(b),
+        name: "Sub".into(),
+    }]));
+    assert!(h.server.mailboxes.contains_key("B/Sub"));
+    assert!(h.store.folders.values().any(|f| f.path == "B/Sub"));
+    let before = h.sent.len();
+    h.input(Input::FolderOps(vec![FolderOp::Rename {
+        folder: b,
+        name: "Bee".into(),
+    }]));
+    assert_eq!(h.command_names(before), ["RENAME"]);
+    assert!(h.server.mailboxes.contains_key("Bee/Sub"));
+    // Same folder ids under the new paths: nothing re-synced.
+    assert_eq!(h.store.folders[&b].path, "Bee");
+    assert!(h.store.folders.values().any(|f| f.path == "Bee/Sub"));
+    let c = folder(&h, "C");
+    h.input(Input::FolderOps(vec![FolderOp::Delete { folder: c }]));
+    assert!(!h.server.mailboxes.contains_key("C"));
+    assert!(!h.store.folders.contains_key(&c));
+    h.sync();
+    assert_mirror(&h);
+    assert!(h.store.folders.contains_key(&b));
 }

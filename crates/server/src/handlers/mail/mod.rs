@@ -3,11 +3,15 @@
 
 mod calendar;
 mod contacts;
+mod create_folder;
+mod conv_action;
 mod document;
 mod folder;
+mod folder_action;
 mod get_conv;
 mod get_msg;
 mod item_action;
+mod msg_action;
 mod render;
 mod search;
 mod sync;
@@ -42,6 +46,10 @@ pub fn dispatch(cx: &Cx, name: &str, req: &Element) -> Result<Element, Fault> {
         "SearchRequest" => search::handle(cx, req),
         "GetConvRequest" => get_conv::handle(cx, req),
         "GetMsgRequest" => get_msg::handle(cx, req),
+        "MsgActionRequest" => msg_action::handle(cx, req),
+        "ConvActionRequest" => conv_action::handle(cx, req),
+        "CreateFolderRequest" => create_folder::handle(cx, req),
+        "FolderActionRequest" => folder_action::handle(cx, req),
         _ => Err(Fault::unknown_document(name)),
     }
 }
