@@ -230,3 +230,35 @@ async fn sync_once_reports_refused_login_and_unreachable_servers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn worker_idles_and_syncs_new_mail_when_idle_is_offered() {
+    bounded(async {
+        let dc = Dovecot::start_advertising("IMAP4rev1 IDLE");
+        let src = dc.source(ImapSecurity::Tls);
+        let opts = dc.options();
+        append(&src, &opts, "INBOX", &[(1, None)]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account) = store_with_account(dir.path(), src.clone());
+        let config = SyncConfig {
+            connect: opts.clone(),
+            poll_interval: Duration::from_secs(3600),
+            use_idle: true,
+            ..SyncConfig::default()
+        };
+        let handle = spawn_worker(store.clone(), account.clone(), config);
+        let mut watch = handle.watch();
+        let count = || stored(&store, &account).get("INBOX").map_or(0, |m| m.len());
+        while count() < 1 {
+            watch.changed().await.unwrap();
+        }
+        // No sync_now: the EXISTS pushed during IDLE must start the cycle.
+        append(&src, &opts, "INBOX", &[(2, Some(1))]).await;
+        while count() < 2 {
+            watch.changed().await.unwrap();
+        }
+        assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
+        handle.shutdown().await.unwrap();
+    })
+    .await;
+}

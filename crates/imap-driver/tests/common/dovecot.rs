@@ -58,6 +58,11 @@ fn make_certs() -> (CertificateDer<'static>, String, String) {
 impl Dovecot {
     /// Starts Dovecot and waits until it accepts connections (at most 15 s).
     pub fn start() -> Dovecot {
+        Self::start_advertising("IMAP4rev1")
+    }
+
+    /// Like [`Dovecot::start`], advertising `capability` after login (e.g. `IMAP4rev1 IDLE`).
+    pub fn start_advertising(capability: &str) -> Dovecot {
         let dir = tempfile::Builder::new()
             .prefix("inboxd-dovecot")
             .tempdir()
@@ -92,7 +97,7 @@ impl Dovecot {
         for _ in 0..3 {
             d.port = free_port();
             d.tls_port = free_port();
-            std::fs::write(&d.conf, config(&root, d.port, d.tls_port)).expect("write");
+            std::fs::write(&d.conf, config(&root, d.port, d.tls_port, capability)).expect("write");
             let child = Command::new("/usr/sbin/dovecot")
                 .arg("-F")
                 .arg("-c")
@@ -232,7 +237,7 @@ fn set_mode(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-fn config(root: &Path, port: u16, tls_port: u16) -> String {
+fn config(root: &Path, port: u16, tls_port: u16, capability: &str) -> String {
     let r = root.display();
     let users = if is_root() {
         "default_internal_user = dovecot\ndefault_login_user = dovenull\nuserdb {\n  driver = static\n  args = uid=65534 gid=65534 home=%RHOME%/mail/%u\n}\n".to_string()
@@ -281,7 +286,7 @@ service imap-login {{
 }}
 protocol imap {{
   mail_max_userip_connections = 1000
-  imap_capability = IMAP4rev1
+  imap_capability = {capability}
 }}
 "
     )
