@@ -48,6 +48,7 @@ pub(crate) struct Runner {
     /// A LOGIN/AUTHENTICATE is in flight (its refusal becomes `DriverError::Auth`).
     logging_in: bool,
     pub(crate) summary: SyncSummary,
+    /// The error of the current connection attempt or session; cleared by a successful login.
     pub(crate) last_error: Option<DriverError>,
     progress: Box<dyn Fn(ProgressEvent) + Send>,
     /// Client-op rows fed to the engine, deleted by the next commit (`ops::ack`).
@@ -332,9 +333,14 @@ impl Runner {
             } if self.inflight.as_deref() == Some(tag.as_str()) => {
                 self.pending.clear();
                 self.inflight = None;
-                if std::mem::take(&mut self.logging_in) && *status != wire::Status::Ok {
-                    tracing::warn!(account = %self.account, %text, "IMAP login refused");
-                    self.last_error = Some(DriverError::Auth(text.clone()));
+                if std::mem::take(&mut self.logging_in) {
+                    if *status == wire::Status::Ok {
+                        // Logged in again: earlier trouble is over.
+                        self.last_error = None;
+                    } else {
+                        tracing::warn!(account = %self.account, %text, "IMAP login refused");
+                        self.last_error = Some(DriverError::Auth(text.clone()));
+                    }
                 }
                 if let Some((path, exists)) = self.opening.take()
                     && *status == wire::Status::Ok

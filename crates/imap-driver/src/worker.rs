@@ -16,7 +16,7 @@ pub struct WorkerStatus {
     pub connected: bool,
     /// Totals since the worker started.
     pub summary: SyncSummary,
-    /// The last connection or store error, if any (cleared by nothing: it is the latest seen).
+    /// The current trouble: the last connection, login or store error since the last successful login.
     pub last_error: Option<String>,
     /// Set when the worker stopped (shutdown or fatal error).
     pub stopped: bool,
@@ -137,14 +137,11 @@ fn publish(runner: &mut Runner, status: &watch::Sender<WorkerStatus>) {
     let connected = runner.is_connected();
     let err = runner.last_error.as_ref().map(ToString::to_string);
     status.send_if_modified(|s| {
-        let changed = s.connected != connected
-            || s.summary != runner.summary
-            || (err.is_some() && s.last_error != err);
+        let changed =
+            s.connected != connected || s.summary != runner.summary || s.last_error != err;
         s.connected = connected;
         s.summary = runner.summary.clone();
-        if err.is_some() {
-            s.last_error = err;
-        }
+        s.last_error = err;
         changed
     });
 }

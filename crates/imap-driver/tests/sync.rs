@@ -190,6 +190,11 @@ async fn worker_reconnects_after_server_restart() {
         while handle.status().connected {
             watch.changed().await.unwrap();
         }
+        assert!(
+            handle.status().last_error.is_some(),
+            "{:?}",
+            handle.status()
+        );
         dc.restart();
         append(&src, &opts, "INBOX", &[(2, None)]).await;
         handle.sync_now();
@@ -197,6 +202,11 @@ async fn worker_reconnects_after_server_restart() {
             watch.changed().await.unwrap();
         }
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
+        assert_eq!(
+            handle.status().last_error,
+            None,
+            "a successful login clears the error"
+        );
         handle.shutdown().await.unwrap();
     })
     .await;
