@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cx, Job, Step, plan_ops};
+use super::{Cx, Job, JobSpec, Step, plan_ops};
 use crate::plan::Task;
 use crate::reply::Reply;
 use crate::wire::{Command, StoreOp, UidSet};
@@ -27,6 +27,8 @@ pub(crate) struct StoreFlags {
     groups: Vec<(Change, Members)>,
     /// Commands of the current group still to send.
     commands: Vec<Command>,
+    /// A task was re-planned after its STORE (changed meanwhile): run once more when done.
+    replanned: bool,
 }
 
 impl StoreFlags {
@@ -57,6 +59,9 @@ impl StoreFlags {
 
     fn next_group(&mut self, cx: &mut Cx<'_>) -> Step {
         let Some(((folder, add, remove), members)) = self.groups.last() else {
+            if std::mem::take(&mut self.replanned) {
+                cx.follow_ups.push(JobSpec::StoreFlags);
+            }
             return Step::Done;
         };
         let Some(set) = UidSet::from_uids(members.iter().map(|m| m.2)) else {
@@ -112,7 +117,13 @@ impl StoreFlags {
             // The client may have changed the flags again while the STORE was in flight: what is left to do is
             // the difference between the local flags and what the server has now (usually nothing).
             match cx.db.message(umid).map(|m| m.flags.clone()) {
-                Some(wanted) => plan_ops::plan_flags(cx.db, umid, &wanted),
+                Some(wanted) => {
+                    plan_ops::plan_flags(cx.db, umid, &wanted);
+                    self.replanned |= cx
+                        .db
+                        .task_of(umid, |t| matches!(t, Task::StoreFlags { .. }))
+                        .is_some();
+                }
                 None => cx.db.finish_task(id),
             }
         }

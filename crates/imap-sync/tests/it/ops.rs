@@ -355,3 +355,60 @@ fn folder_create_rename_delete_reach_the_server() {
     assert_mirror(&h);
     assert!(h.store.folders.contains_key(&b));
 }
+
+/// Drives the engine by hand until it sends a command matching `stop`, answering everything else with the toy
+/// server; returns that command (not yet answered).
+fn run_until(h: &mut Harness, stop: impl Fn(&Command) -> bool) -> Command {
+    use inboxd_imap_sync::Action;
+    for _ in 0..1000 {
+        match h.engine.poll_action() {
+            Some(Action::Send(cmd)) if stop(&cmd) => return cmd,
+            Some(Action::Send(cmd)) => {
+                for r in h.server.answer(&cmd) {
+                    h.engine.handle(Input::Response(r), h.now);
+                }
+            }
+            Some(Action::Store(batch)) => {
+                h.store.apply(&batch);
+                h.engine
+                    .handle(Input::BatchApplied { seq: batch.seq }, h.now);
+            }
+            Some(other) => panic!("unexpected {other:?}"),
+            None => panic!("the engine went quiet"),
+        }
+    }
+    panic!("no matching command");
+}
+
+#[test]
+fn a_flag_change_while_its_store_is_in_flight_is_replanned() {
+    let mut h = synced(&[]);
+    let a = umid(&h, "a@x");
+    h.engine
+        .handle(Input::Ops(vec![flags_op(a, &["\\Flagged"])]), h.now);
+    let store = run_until(&mut h, |c| matches!(c, Command::UidStore { .. }));
+    // The user unflags while the +FLAGS is on the wire; then the server answers it.
+    h.engine.handle(Input::Ops(vec![flags_op(a, &[])]), h.now);
+    for r in h.server.answer(&store) {
+        h.engine.handle(Input::Response(r), h.now);
+    }
+    let remove = run_until(&mut h, |c| matches!(c, Command::UidStore { .. }));
+    assert!(
+        matches!(
+            &remove,
+            Command::UidStore {
+                op: inboxd_imap_sync::wire::StoreOp::Remove,
+                ..
+            }
+        ),
+        "{remove:?}"
+    );
+    for r in h.server.answer(&remove) {
+        h.engine.handle(Input::Response(r), h.now);
+    }
+    h.input(Input::Timer);
+    assert!(server_flags(&h, "INBOX")[0].is_empty());
+    assert!(h.store.messages[&a].flags.as_slice().is_empty());
+    h.sync();
+    assert_mirror(&h);
+}
