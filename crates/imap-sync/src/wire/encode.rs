@@ -4,8 +4,9 @@
 //! Strings go out as atoms when safe, quoted when 7-bit and plain, and as literals otherwise (8-bit, CR/LF,
 //! NUL, quotes or backslashes, or longer than [`MAX_QUOTED`]). Mailbox names are modified UTF-7 first.
 
-use super::command::{Command, FetchAttr, SearchKey, StoreOp};
-use super::date::{format_date, format_date_time};
+use super::command::{Command, FetchAttr, StoreOp};
+use super::date::format_date_time;
+use super::search::{needs_charset, search_key};
 use super::utf7::encode_mailbox;
 
 /// Longest string sent quoted; longer ones become literals.
@@ -153,68 +154,6 @@ fn clean_section(s: &str) -> String {
         .collect()
 }
 
-fn needs_charset(k: &SearchKey) -> bool {
-    match k {
-        SearchKey::Header(a, b) => !a.is_ascii() || !b.is_ascii(),
-        SearchKey::Not(k) => needs_charset(k),
-        SearchKey::Or(a, b) => needs_charset(a) || needs_charset(b),
-        SearchKey::And(v) => v.iter().any(needs_charset),
-        _ => false,
-    }
-}
-
-fn search_key(e: &mut Enc, k: &SearchKey, top: bool) {
-    match k {
-        SearchKey::All => e.raw("ALL"),
-        SearchKey::Uid(set) => e.raw(&format!("UID {set}")),
-        SearchKey::Since(ms) => e.raw(&format!("SINCE {}", format_date(*ms))),
-        SearchKey::Before(ms) => e.raw(&format!("BEFORE {}", format_date(*ms))),
-        SearchKey::On(ms) => e.raw(&format!("ON {}", format_date(*ms))),
-        SearchKey::SentSince(ms) => e.raw(&format!("SENTSINCE {}", format_date(*ms))),
-        SearchKey::SentBefore(ms) => e.raw(&format!("SENTBEFORE {}", format_date(*ms))),
-        SearchKey::Header(name, value) => {
-            e.raw("HEADER");
-            e.sp_string(name.as_bytes());
-            e.sp_string(value.as_bytes());
-        }
-        SearchKey::Seen => e.raw("SEEN"),
-        SearchKey::Unseen => e.raw("UNSEEN"),
-        SearchKey::Flagged => e.raw("FLAGGED"),
-        SearchKey::Deleted => e.raw("DELETED"),
-        SearchKey::Undeleted => e.raw("UNDELETED"),
-        SearchKey::Keyword(kw) if is_atom(kw.as_bytes()) => e.raw(&format!("KEYWORD {kw}")),
-        // An unsendable keyword can match nothing: say so with a key that matches nothing.
-        SearchKey::Keyword(_) => e.raw("NOT ALL"),
-        SearchKey::Larger(n) => e.raw(&format!("LARGER {n}")),
-        SearchKey::Smaller(n) => e.raw(&format!("SMALLER {n}")),
-        SearchKey::Not(k) => {
-            e.raw("NOT ");
-            search_key(e, k, false);
-        }
-        SearchKey::Or(a, b) => {
-            e.raw("OR ");
-            search_key(e, a, false);
-            e.raw(" ");
-            search_key(e, b, false);
-        }
-        SearchKey::And(v) if v.is_empty() => e.raw("ALL"),
-        SearchKey::And(v) => {
-            if !top {
-                e.raw("(");
-            }
-            for (i, k) in v.iter().enumerate() {
-                if i > 0 {
-                    e.raw(" ");
-                }
-                search_key(e, k, false);
-            }
-            if !top {
-                e.raw(")");
-            }
-        }
-    }
-}
-
 fn flag_list(flags: &[String]) -> String {
     let ok: Vec<&str> = flags
         .iter()
@@ -231,7 +170,7 @@ pub(crate) fn is_flag(f: &str) -> bool {
 }
 
 /// ATOM-CHAR+, also excluding `]` so the result is safe in every position.
-pub(crate) fn is_atom(s: &[u8]) -> bool {
+pub(super) fn is_atom(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_atom_char(b))
 }
 
@@ -247,13 +186,13 @@ fn is_quotable(s: &[u8]) -> bool {
 
 /// Builds segments, splitting after each literal header.
 #[derive(Default)]
-struct Enc {
+pub(super) struct Enc {
     done: Vec<Vec<u8>>,
     cur: Vec<u8>,
 }
 
 impl Enc {
-    fn raw(&mut self, s: &str) {
+    pub(super) fn raw(&mut self, s: &str) {
         self.cur.extend_from_slice(s.as_bytes());
     }
 
@@ -266,7 +205,7 @@ impl Enc {
         }
     }
 
-    fn sp_string(&mut self, s: &[u8]) {
+    pub(super) fn sp_string(&mut self, s: &[u8]) {
         self.raw(" ");
         self.string(s);
     }

@@ -17,6 +17,7 @@ mod fetch;
 mod frame;
 mod parse;
 mod response;
+mod search;
 mod uid_set;
 mod utf7;
 
