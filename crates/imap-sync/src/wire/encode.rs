@@ -164,7 +164,7 @@ fn flag_list(flags: &[String]) -> String {
 }
 
 /// `\Seen`-style system flags or keyword atoms.
-pub(crate) fn is_flag(f: &str) -> bool {
+fn is_flag(f: &str) -> bool {
     let body = f.strip_prefix('\\').unwrap_or(f);
     is_atom(body.as_bytes())
 }
