@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::dovecot::Dovecot;
 use common::proxy::StrictProxy;
-use inboxd_imap_driver::{ConnectOptions, Connection, DriverError, Trust};
+use inboxd_imap_driver::{ConnectOptions, Connection, DriverError, Trust, verify_login_with};
 use inboxd_imap_sync::wire::{Command, FetchAttr, FetchItem, Status, UidSet, Untagged};
 use inboxd_store::ImapSecurity;
 
@@ -168,6 +168,20 @@ async fn strict_proxy_refuses_extensions() {
         .await
         .map(|r| assert!(r.code.is_none(), "APPENDUID must be stripped: {r:?}"))
         .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn verify_login_checks_credentials() {
+    bounded(async {
+        let dc = Dovecot::start();
+        let src = dc.source(ImapSecurity::StartTls);
+        verify_login_with(&src, &dc.options()).await.unwrap();
+        let mut bad = src.clone();
+        bad.password = "nope".into();
+        let err = verify_login_with(&bad, &dc.options()).await.unwrap_err();
+        assert!(matches!(err, DriverError::Auth(_)), "{err}");
     })
     .await;
 }
