@@ -137,3 +137,7 @@ pub(crate) fn ack(txn: &mut Txn<'_>, rows: &[(String, String)]) -> Result<(), St
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "ops_tests.rs"]
+mod tests;

@@ -14,7 +14,7 @@ mod common;
 mod ops_support;
 mod support;
 
-use inboxd_soap::Format;
+use inboxd_soap::{Element, Format, NS_MAIL};
 use inboxd_store::folder_ids;
 use ops_support::env::{PAUSE, ROUNDS, count, flags, has, setup, tweak};
 use support::TestServer;
@@ -24,11 +24,35 @@ async fn every_op_reaches_a_vanilla_server() {
     let env = setup(true, &[]).await;
     let store = &env.t.server.app.store;
 
-    // read (XML): the store shows it at once, with a new change id.
+    // read (XML): the store shows it at once, with a new change id; a delta SyncRequest carries the message
+    // (no `u` flag) and its re-churned conversation.
     let before = store.change_id(&env.account).unwrap();
     env.msg_action(Format::Soap12, "read", 1, None).await;
     assert!(env.msg(1).flags.contains(&"\\Seen".to_string()));
     assert!(store.change_id(&env.account).unwrap() > before);
+    let delta = env
+        .t
+        .user(
+            &env.user,
+            Element::ns("SyncRequest", NS_MAIL).with_attr("token", before.0.to_string()),
+        )
+        .await;
+    let m1 = env.msg(1);
+    let shown = delta
+        .body
+        .children_named("m")
+        .find(|m| m.scalar("id") == Some(m1.id.to_string()))
+        .unwrap_or_else(|| panic!("message in the delta: {}", delta.raw));
+    assert!(!shown.scalar("f").unwrap_or_default().contains('u'));
+    let conv = m1.conversation.unwrap().to_string();
+    assert!(
+        delta
+            .body
+            .children_named("c")
+            .any(|c| c.scalar("id") == Some(conv.clone())),
+        "conversation re-churned: {}",
+        delta.raw
+    );
     env.wait_upstream("uid 1 \\Seen", |u| has(&flags(u, "INBOX", 1), "\\Seen"))
         .await;
 
