@@ -107,6 +107,14 @@ impl Cx<'_> {
     }
 }
 
+/// Whether a refusal is worth retrying later (RFC 5530 codes for temporary conditions): the task stays queued
+/// for the next cycle, whose interval is the backoff. Other refusals are final.
+pub(crate) fn is_transient(reply: &Reply) -> bool {
+    const TRANSIENT: [&str; 5] = ["UNAVAILABLE", "INUSE", "LIMIT", "SERVERBUG", "OVERQUOTA"];
+    matches!(&reply.code, Some(crate::wire::Code::Other(name, _))
+        if TRANSIENT.iter().any(|t| name.eq_ignore_ascii_case(t)))
+}
+
 /// A running task.
 pub(crate) trait Job: std::fmt::Debug {
     /// The first step.

@@ -11,11 +11,12 @@
 //!
 //! Failures: a message gone upstream (no `COPYUID` from a `UIDPLUS` server, or no copy found afterwards) drops
 //! the task with a problem; its local effect is reconciled by the next refresh. A `NO` drops the task and puts
-//! the message back where the server has it. A lost connection leaves the task for the next session.
+//! the message back where the server has it, unless its code says the condition is temporary: then, as
+//! after a lost connection, the task stays for the next cycle.
 //!
 //! Delete: `UID STORE +FLAGS.SILENT (\Deleted)` and the same expunge.
 
-use super::{Cx, Job, Step, sync_conv};
+use super::{Cx, Job, Step, is_transient, sync_conv};
 use crate::plan::Task;
 use crate::reply::Reply;
 use crate::wire::{Code, Command, SearchKey, StoreOp, UidSet, Untagged};
@@ -280,6 +281,9 @@ impl Job for MoveMessage {
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
         if !reply.is_ok() {
             cx.command_failed(Some(self.from), "move/delete", &reply);
+            if is_transient(&reply) {
+                return Step::Done;
+            }
             self.put_back(cx);
             cx.db.finish_task(self.task);
             return Step::Done;

@@ -4,12 +4,12 @@
 //! (and one `-FLAGS.SILENT`) covers every message with the same change in a folder. After the server's OK
 //! the location's flags are what we set, and the tasks are done; the next refresh compares against them, so
 //! from then on the server wins. A `NO` is not retried (a read-only mailbox will not change its mind): the
-//! tasks are dropped with a problem and the local flags go back to the server's. A lost connection leaves
-//! the tasks queued for the next session.
+//! tasks are dropped with a problem and the local flags go back to the server's, unless its code says the
+//! condition is temporary (`is_transient`): then, like after a lost connection, the tasks stay queued.
 
 use std::collections::BTreeMap;
 
-use super::{Cx, Job, JobSpec, Step, plan_ops};
+use super::{Cx, Job, JobSpec, Step, is_transient, plan_ops};
 use crate::plan::Task;
 use crate::reply::Reply;
 use crate::wire::{Command, StoreOp, UidSet};
@@ -150,6 +150,10 @@ impl Job for StoreFlags {
         if !reply.is_ok() {
             let folder = self.groups.last().map(|g| g.0.0);
             cx.command_failed(folder, "store flags", &reply);
+            if is_transient(&reply) {
+                // Everything stays queued for the next cycle.
+                return Step::Done;
+            }
             self.group_done(cx, false);
             return self.next_group(cx);
         }

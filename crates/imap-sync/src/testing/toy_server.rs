@@ -52,6 +52,8 @@ pub struct ToyServer {
     pub no_uidnext: bool,
     /// Every command received, in order.
     pub received: Vec<Command>,
+    /// Answer the next command with this name (`Command::name`) `NO [code]` without running it.
+    pub fail_once: Option<(&'static str, Code)>,
     pub(crate) selected: Option<String>,
     /// The response code of the tagged completion being built (COPYUID).
     pub(crate) completion_code: Option<Code>,
@@ -74,6 +76,7 @@ impl ToyServer {
             password: "pass".into(),
             no_uidnext: false,
             received: Vec::new(),
+            fail_once: None,
             selected: None,
             completion_code: None,
             next_validity: 100,
@@ -148,6 +151,15 @@ impl ToyServer {
     pub fn answer(&mut self, cmd: &Command) -> Vec<Response> {
         self.received.push(cmd.clone());
         let mut out = Vec::new();
+        if let Some((name, code)) = self.fail_once.take_if(|(n, _)| *n == cmd.name()) {
+            out.push(Response::Tagged {
+                tag: "T".into(),
+                status: Status::No,
+                code: Some(code),
+                text: format!("{name} refused for now"),
+            });
+            return out;
+        }
         let status = self.run(cmd, &mut out);
         if let Some((status, text)) = status {
             out.push(Response::Tagged {

@@ -412,3 +412,40 @@ fn a_flag_change_while_its_store_is_in_flight_is_replanned() {
     h.sync();
     assert_mirror(&h);
 }
+
+#[test]
+fn a_temporary_refusal_keeps_the_task_and_a_final_one_reverts_the_flags() {
+    use inboxd_imap_sync::wire::Code;
+    let mut h = synced(&[]);
+    let (a, b) = (umid(&h, "a@x"), umid(&h, "b@x"));
+    h.server.fail_once = Some(("UID STORE", Code::Other("UNAVAILABLE".into(), None)));
+    h.input(Input::Ops(vec![flags_op(a, &["\\Seen"])]));
+    assert_eq!(h.store.tasks.len(), 1, "kept for the next cycle");
+    assert!(h.store.messages[&a].flags.is_seen());
+    h.sync();
+    assert!(h.store.tasks.is_empty());
+    assert_eq!(server_flags(&h, "INBOX")[0], ["\\Seen"]);
+    // A refusal without a temporary code is final: dropped, and the local flags follow the server again.
+    h.server.fail_once = Some(("UID STORE", Code::ReadOnly));
+    h.input(Input::Ops(vec![flags_op(b, &["\\Flagged"])]));
+    assert!(h.store.tasks.is_empty());
+    assert!(!h.store.messages[&b].flags.is_flagged());
+    assert!(!h.problems.is_empty());
+    h.sync();
+    assert_mirror(&h);
+}
+
+#[test]
+fn a_vanilla_move_of_a_message_gone_upstream_is_dropped_and_reconciled() {
+    let mut h = synced(&[]);
+    let (a, b) = (umid(&h, "a@x"), folder(&h, "B"));
+    go_offline(&mut h);
+    h.input(Input::Ops(vec![move_op(a, b)]));
+    h.server.expunge("INBOX", 1);
+    h.online = true;
+    h.sync();
+    assert!(h.store.tasks.is_empty());
+    assert!(message_ids(&h, "B").is_empty());
+    assert!(!h.store.messages.contains_key(&a));
+    assert_mirror(&h);
+}
