@@ -30,6 +30,8 @@ pub enum Command {
     Account(AccountArgs),
     /// Run one sync of one account in the foreground, with progress.
     Sync(SyncArgs),
+    /// Watch accounts through a WaitSet and print one line per notified account.
+    Watch(crate::watch::WatchArgs),
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@ mod account;
 mod args;
 mod serve;
 mod sync;
+mod watch;
 
 use clap::Parser;
 
@@ -25,6 +26,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Admin(args) => account::run_admin(args).await,
         Command::Account(args) => account::run(args).await,
         Command::Sync(args) => sync::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
     }
 }
 

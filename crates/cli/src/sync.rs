@@ -65,7 +65,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
             .unwrap_or_else(PoisonError::into_inner)
             .on_event(e)
     };
-    let summary = sync_once_with(store, account.id.clone(), &config, progress)
+    let summary = sync_once_with(store, account.id.clone(), config, progress)
         .await
         .with_context(|| format!("syncing {}", account.name))?;
     if let Some(bar) = bars

@@ -9,6 +9,7 @@ use crate::auth::TokenKey;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::sync_workers::SyncWorkers;
+use crate::waitset::WaitSetShell;
 
 /// Shared server state.
 pub struct App {
@@ -18,6 +19,8 @@ pub struct App {
     pub clock: Clock,
     /// One IMAP worker per active account with an IMAP source.
     pub sync: SyncWorkers,
+    /// The WaitSet engine's shell: parked long-polls, change events, timers.
+    pub waitsets: Arc<WaitSetShell>,
 }
 
 impl App {
@@ -33,12 +36,14 @@ impl App {
         let key = TokenKey::load_or_create(&config.data_dir)?;
         let clock = config.clock.clone();
         let sync = SyncWorkers::new(store.clone(), config.sync.clone());
+        let waitsets = WaitSetShell::new(config.waitset.clone(), store.clone(), clock.clone());
         Ok(Arc::new(App {
             store,
             config,
             key,
             clock,
             sync,
+            waitsets,
         }))
     }
 }
@@ -47,6 +52,7 @@ impl App {
 /// IMAP workers (started by their shells).
 pub fn start_background(app: &Arc<App>, shutdown: &crate::shutdown::Shutdown) {
     crate::metrics_setup::init();
+    app.waitsets.start(Some(shutdown.clone()));
     app.sync.start_all();
     let app = app.clone();
     let stop = shutdown.clone();

@@ -55,7 +55,7 @@ fn signalled(a: &Answer) -> Vec<String> {
 
 /// Waits (bounded) until the server holds `n` parked requests.
 async fn until_parked(t: &TestServer, n: usize) {
-    let shell = inboxd_server::waitset::shell(&t.server.app);
+    let shell = t.server.app.waitsets.clone();
     for _ in 0..2000 {
         if shell.stats().parked == n {
             return;
@@ -148,7 +148,7 @@ async fn a_timed_out_wait_echoes_the_client_seq() {
     let clock = async {
         until_parked(&t, 1).await;
         t.clock.advance(Duration::from_secs(31));
-        inboxd_server::waitset::shell(&t.server.app).tick();
+        t.server.app.waitsets.tick();
     };
     let (answer, ()) = tokio::join!(waiter, clock);
     assert_eq!(answer.status, 200, "{}", answer.raw);
@@ -314,7 +314,7 @@ async fn deleted_account_is_reported_as_mailbox_deleted() {
         .await;
     assert_eq!(d.status, 200, "{}", d.raw);
     // The app forwards status changes to the shell; calling it again is harmless.
-    let shell = inboxd_server::waitset::shell(&t.server.app);
+    let shell = t.server.app.waitsets.clone();
     shell.account_changed(&AccountId::new(id.clone()), AccountStatus::Deleted);
     let answer = t.admin(&admin, wait_ws(NS_ADMIN, &ws, "0", false)).await;
     let errors: Vec<_> = answer
@@ -407,7 +407,7 @@ async fn release_all_answers_parked_requests_for_shutdown() {
     let waiter = t.user(&user, wait_ws(NS_MAIL, &ws, "0", true));
     let release = async {
         until_parked(&t, 1).await;
-        inboxd_server::waitset::shell(&t.server.app).release_all();
+        t.server.app.waitsets.release_all();
     };
     let (answer, ()) = tokio::join!(waiter, release);
     assert_eq!(answer.attr("seq").as_deref(), Some("0"), "{}", answer.raw);

@@ -6,9 +6,8 @@
 //! types, wire shapes), one file per request (`create`, `wait`, `destroy`, `query`). WaitSet rules do not
 //! belong here; they live in the engine crate.
 //!
-//! Each `App` gets one shell. Until `App` carries it as a field, a small registry keyed by the app maps
-//! an app to its shell: [`install`] (from background start-up, with the shutdown signal) or lazily on
-//! the first WaitSet request.
+//! Each `App` owns one shell (`App::waitsets`), started by the server's background start-up with the
+//! shutdown signal so that parked requests are answered when the server stops.
 
 mod codec;
 mod create;
@@ -16,8 +15,6 @@ mod destroy;
 mod query;
 mod shell;
 mod wait;
-
-use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use inboxd_model::AccountId;
 use inboxd_soap::{Element, Fault, NS_ADMIN, NS_MAIL};
@@ -27,61 +24,11 @@ pub use shell::WaitSetShell;
 
 use crate::app::App;
 use crate::cx::Cx;
-use crate::shutdown::Shutdown;
-
-type Registry = Vec<(Weak<App>, Arc<WaitSetShell>)>;
-
-static SHELLS: Mutex<Registry> = Mutex::new(Vec::new());
-
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    let mut shells = SHELLS.lock().unwrap_or_else(PoisonError::into_inner);
-    shells.retain(|(a, _)| a.strong_count() > 0);
-    shells
-}
-
-fn find_or_start(app: &Arc<App>, shutdown: Option<&Shutdown>) -> Arc<WaitSetShell> {
-    let mut shells = registry();
-    let weak = Arc::downgrade(app);
-    if let Some((_, shell)) = shells.iter().find(|(a, _)| a.ptr_eq(&weak)) {
-        return shell.clone();
-    }
-    let shell = WaitSetShell::new(
-        app.config.waitset.clone(),
-        app.store.clone(),
-        app.clock.clone(),
-    );
-    shell.start(shutdown.cloned());
-    shells.push((weak, shell.clone()));
-    shell
-}
-
-/// The app's shell if it has one (none means no WaitSet request was ever made, so no waitsets).
-fn find(app: &App) -> Option<Arc<WaitSetShell>> {
-    let shells = registry();
-    let ptr: *const App = app;
-    shells
-        .iter()
-        .find(|(a, _)| std::ptr::eq(a.as_ptr(), ptr))
-        .map(|(_, s)| s.clone())
-}
-
-/// Creates and starts the app's shell; parked requests are answered when `shutdown` fires.
-/// Call once from background start-up (inside the runtime).
-pub fn install(app: &Arc<App>, shutdown: &Shutdown) -> Arc<WaitSetShell> {
-    find_or_start(app, Some(shutdown))
-}
-
-/// The app's shell, started on first use.
-pub fn shell(app: &Arc<App>) -> Arc<WaitSetShell> {
-    find_or_start(app, None)
-}
 
 /// Forwards an account status change, e.g. from `App::account_changed` (deleted accounts leave their
 /// waitsets with MAILBOX_DELETED).
 pub fn account_changed(app: &App, account: &inboxd_store::Account) {
-    if let Some(shell) = find(app) {
-        shell.account_changed(&account.id, account.status);
-    }
+    app.waitsets.account_changed(&account.id, account.status);
 }
 
 /// Handles the request if it is a WaitSet request.
@@ -102,7 +49,7 @@ pub async fn dispatch(cx: &Cx, req: &Element) -> Option<Result<Element, Fault>> 
         _ => return None,
     };
     let (name, ns, kind) = kind;
-    let shell = shell(&cx.app);
+    let shell = cx.app.waitsets.clone();
     let res = match kind {
         Kind::Create => create::handle(shell, cx, req, name, ns).await,
         Kind::Wait => wait::handle(shell, cx, req, name, ns).await,
