@@ -466,6 +466,20 @@ impl AccountSync {
             .filter(|(_, t)| matches!(t, Task::Folder(_)))
             .map(|(id, _)| JobSpec::Folder(*id))
             .collect();
+        // Moves interrupted after their COPY finish before flags are stored: the copy has the flags the source
+        // had then, which is what the location still records.
+        let moves = |copied: bool| {
+            self.db
+                .tasks()
+                .iter()
+                .filter(move |(_, t)| match t {
+                    Task::Move { copied: c, .. } => *c == copied,
+                    Task::Delete { .. } => !copied,
+                    _ => false,
+                })
+                .map(|(id, _)| JobSpec::Move(*id))
+        };
+        specs.extend(moves(true));
         if self
             .db
             .tasks()
@@ -474,13 +488,7 @@ impl AccountSync {
         {
             specs.push(JobSpec::StoreFlags);
         }
-        specs.extend(
-            self.db
-                .tasks()
-                .iter()
-                .filter(|(_, t)| matches!(t, Task::Move { .. } | Task::Delete { .. }))
-                .map(|(id, _)| JobSpec::Move(*id)),
-        );
+        specs.extend(moves(false));
         if urgent {
             for spec in specs.into_iter().rev() {
                 self.push_front(spec);

@@ -26,11 +26,13 @@ pub enum Task {
     },
     /// Move a message upstream from where its location says it is to `to`. `copied` is the marker written
     /// before the COPY (or MOVE) goes out: after a crash the copy may exist already, so the task looks for it
-    /// by Message-ID in `to` before copying again.
+    /// by Message-ID in `to` before copying again. `message_id` (recorded with the marker) is what it searches
+    /// for, since the message record may be gone by then (deleted while the move was under way).
     Move {
         umid: Umid,
         to: FolderId,
         copied: bool,
+        message_id: Option<String>,
     },
     /// Delete a message upstream (`\Deleted` + expunge).
     Delete { umid: Umid },

@@ -242,8 +242,13 @@ pub(crate) fn task_to(t: &Task) -> Value {
         Task::StoreFlags { umid, add, remove } => {
             json!({"kind": "flags", "umid": umid.0, "add": add, "remove": remove})
         }
-        Task::Move { umid, to, copied } => {
-            json!({"kind": "move", "umid": umid.0, "to": to.0, "copied": copied})
+        Task::Move {
+            umid,
+            to,
+            copied,
+            message_id,
+        } => {
+            json!({"kind": "move", "umid": umid.0, "to": to.0, "copied": copied, "mid": message_id})
         }
         Task::Delete { umid } => json!({"kind": "delete", "umid": umid.0}),
         Task::Folder(FolderOp::Create { parent, name }) => {
@@ -272,6 +277,7 @@ pub(crate) fn task_from(v: &Value) -> Option<Task> {
             umid,
             to: FolderId(u32_of(v, "to")),
             copied: b(v, "copied"),
+            message_id: opt_s(v, "mid"),
         }),
         "delete" => Some(Task::Delete { umid }),
         "folder-create" => Some(Task::Folder(FolderOp::Create {

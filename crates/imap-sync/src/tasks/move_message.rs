@@ -32,6 +32,8 @@ pub(crate) struct MoveMessage {
     to: Option<FolderId>,
     /// The copy's UID in the target, once known.
     new_uid: Option<u32>,
+    /// The Message-ID to find the copy by (from the task, else the message record).
+    message_id: Option<String>,
     state: State,
 }
 
@@ -60,6 +62,7 @@ impl MoveMessage {
             uid: 0,
             to: None,
             new_uid: None,
+            message_id: None,
             state: State::SelectSource,
         }
     }
@@ -121,10 +124,17 @@ impl MoveMessage {
                 };
                 // The marker goes out (in this step's batch) before the command does.
                 if let Some(to) = self.to {
+                    self.message_id = self.message_id.take().or_else(|| {
+                        cx.db
+                            .message(self.umid)
+                            .filter(|m| !m.synthesized_id)
+                            .map(|m| m.message_id.clone())
+                    });
                     let task = Task::Move {
                         umid: self.umid,
                         to,
                         copied: true,
+                        message_id: self.message_id.clone(),
                     };
                     cx.db.update_task(self.task, task);
                 }
@@ -150,9 +160,13 @@ impl MoveMessage {
     }
 
     fn search_key(&self, cx: &Cx<'_>) -> Option<SearchKey> {
-        let m = cx.db.message(self.umid)?;
-        (!m.synthesized_id)
-            .then(|| SearchKey::Header("Message-ID".into(), format!("<{}>", m.message_id)))
+        let id = self.message_id.clone().or_else(|| {
+            cx.db
+                .message(self.umid)
+                .filter(|m| !m.synthesized_id)
+                .map(|m| m.message_id.clone())
+        })?;
+        Some(SearchKey::Header("Message-ID".into(), format!("<{id}>")))
     }
 
     fn copy_state(cx: &Cx<'_>) -> State {
@@ -248,7 +262,15 @@ fn copy_uid(reply: &Reply) -> Option<u32> {
 impl Job for MoveMessage {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
         let (umid, to, copied) = match cx.db.task(self.task) {
-            Some(Task::Move { umid, to, copied }) => (*umid, Some(*to), *copied),
+            Some(Task::Move {
+                umid,
+                to,
+                copied,
+                message_id,
+            }) => {
+                self.message_id.clone_from(message_id);
+                (*umid, Some(*to), *copied)
+            }
             Some(Task::Delete { umid }) => (*umid, None, false),
             _ => return Step::Done,
         };

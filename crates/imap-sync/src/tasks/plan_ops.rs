@@ -87,6 +87,7 @@ fn plan_move(db: &mut Db, umid: Umid, to: FolderId) {
                 umid,
                 to,
                 copied: false,
+                message_id: None,
             },
         ),
         None if home == Some(to) && !started => {}
@@ -95,6 +96,7 @@ fn plan_move(db: &mut Db, umid: Umid, to: FolderId) {
                 umid,
                 to,
                 copied: false,
+                message_id: None,
             });
         }
     }

@@ -25,8 +25,11 @@ type Groups = BTreeMap<Change, Members>;
 #[derive(Debug, Default)]
 pub(crate) struct StoreFlags {
     groups: Vec<(Change, Members)>,
-    /// Commands of the current group still to send.
-    commands: Vec<Command>,
+    /// The current group's UID set and its STOREs still to send.
+    set: Option<UidSet>,
+    commands: Vec<(StoreOp, Vec<String>)>,
+    /// The STORE on the wire.
+    inflight: Option<(StoreOp, Vec<String>)>,
     /// A task was re-planned after its STORE (changed meanwhile): run once more when done.
     replanned: bool,
 }
@@ -45,6 +48,14 @@ impl StoreFlags {
             let Task::StoreFlags { umid, add, remove } = t else {
                 continue;
             };
+            let half_moved = cx
+                .db
+                .task_of(umid, |t| matches!(t, Task::Move { copied: true, .. }))
+                .is_some();
+            if half_moved {
+                // Its move finishes first (next cycle at the latest); the flags then go to the copy.
+                continue;
+            }
             match cx.db.location(umid) {
                 Some(loc) => groups
                     .entry((loc.folder, add, remove))
@@ -70,11 +81,12 @@ impl StoreFlags {
         };
         self.commands.clear();
         if !remove.is_empty() {
-            self.commands.push(store(&set, StoreOp::Remove, remove));
+            self.commands.push((StoreOp::Remove, remove.clone()));
         }
         if !add.is_empty() {
-            self.commands.push(store(&set, StoreOp::Add, add));
+            self.commands.push((StoreOp::Add, add.clone()));
         }
+        self.set = Some(set);
         if !cx.is_selected_rw(*folder) {
             return cx.select_rw_step(*folder);
         }
@@ -82,60 +94,69 @@ impl StoreFlags {
     }
 
     fn next_command(&mut self, cx: &mut Cx<'_>) -> Step {
-        match self.commands.pop() {
-            Some(cmd) => Step::Send(cmd),
-            None => {
-                self.group_done(cx, true);
+        match (self.commands.pop(), &self.set) {
+            (Some((op, flags)), Some(set)) => {
+                let cmd = Command::UidStore {
+                    set: set.clone(),
+                    op,
+                    flags: flags.clone(),
+                    silent: true,
+                };
+                self.inflight = Some((op, flags));
+                Step::Send(cmd)
+            }
+            _ => {
+                self.groups.pop();
                 self.next_group(cx)
             }
         }
     }
 
-    /// Finishes the current group's tasks; on success their locations now carry the flags we set.
-    fn group_done(&mut self, cx: &mut Cx<'_>, ok: bool) {
-        let Some(((_, add, remove), members)) = self.groups.pop() else {
+    /// One STORE of the current group succeeded: the members' locations now carry its effect, and what is left
+    /// to do for each is re-planned from its local flags (the rest of the group's change, or whatever the client
+    /// changed meanwhile). Recording each STORE on its own keeps a group cut off halfway exact.
+    fn store_done(&mut self, cx: &mut Cx<'_>, op: StoreOp, flags: &[String]) {
+        let last = self.commands.is_empty();
+        let Some((_, members)) = self.groups.last() else {
             return;
         };
-        for (id, umid, _) in members {
+        for (id, umid, _) in members.clone() {
             let Some(upstream) = cx.db.upstream_flags(umid) else {
                 cx.db.finish_task(id);
                 continue;
             };
-            if !ok {
-                cx.db.finish_task(id);
-                cx.db.set_local_flags(umid, upstream);
-                continue;
-            }
-            let now = FlagSet::new(
-                upstream
-                    .as_slice()
-                    .iter()
-                    .filter(|f| !remove.contains(f))
-                    .chain(add.iter()),
-            );
+            let kept = upstream.as_slice().iter().filter(|f| !flags.contains(f));
+            let now = match op {
+                StoreOp::Add => FlagSet::new(upstream.as_slice().iter().chain(flags)),
+                StoreOp::Remove => FlagSet::new(kept),
+                StoreOp::Replace => FlagSet::new(flags),
+            };
             cx.db.set_upstream_flags(umid, &now);
-            // The client may have changed the flags again while the STORE was in flight: what is left to do is
-            // the difference between the local flags and what the server has now (usually nothing).
             match cx.db.message(umid).map(|m| m.flags.clone()) {
                 Some(wanted) => {
                     plan_ops::plan_flags(cx.db, umid, &wanted);
-                    self.replanned |= cx
-                        .db
-                        .task_of(umid, |t| matches!(t, Task::StoreFlags { .. }))
-                        .is_some();
+                    self.replanned |= last
+                        && cx
+                            .db
+                            .task_of(umid, |t| matches!(t, Task::StoreFlags { .. }))
+                            .is_some();
                 }
                 None => cx.db.finish_task(id),
             }
         }
     }
-}
 
-fn store(set: &UidSet, op: StoreOp, flags: &[String]) -> Command {
-    Command::UidStore {
-        set: set.clone(),
-        op,
-        flags: flags.to_vec(),
-        silent: true,
+    /// The server refused the current group for good: drop its tasks, show the server's flags again.
+    fn group_failed(&mut self, cx: &mut Cx<'_>) {
+        let Some((_, members)) = self.groups.pop() else {
+            return;
+        };
+        for (id, umid, _) in members {
+            cx.db.finish_task(id);
+            if let Some(upstream) = cx.db.upstream_flags(umid) {
+                cx.db.set_local_flags(umid, upstream);
+            }
+        }
     }
 }
 
@@ -154,8 +175,12 @@ impl Job for StoreFlags {
                 // Everything stays queued for the next cycle.
                 return Step::Done;
             }
-            self.group_done(cx, false);
+            self.inflight = None;
+            self.group_failed(cx);
             return self.next_group(cx);
+        }
+        if let Some((op, flags)) = self.inflight.take() {
+            self.store_done(cx, op, &flags);
         }
         self.next_command(cx)
     }

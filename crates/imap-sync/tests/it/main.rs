@@ -6,6 +6,8 @@ mod common;
 mod model;
 /// Client operations: flag stores, moves (vanilla and UIDPLUS/MOVE), collapsing, crash recovery.
 mod ops;
+/// Property test: random client ops against random server changes, offline periods and restarts converge.
+mod ops_model;
 /// Gaia's scenarios (§6.3) and the design doc's cases, run against the toy server in virtual time.
 mod scenarios;
 /// Byte-level transcripts: scripted server lines in, exact client commands and batches out.

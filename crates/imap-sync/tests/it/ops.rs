@@ -449,3 +449,24 @@ fn a_vanilla_move_of_a_message_gone_upstream_is_dropped_and_reconciled() {
     assert!(!h.store.messages.contains_key(&a));
     assert_mirror(&h);
 }
+
+#[test]
+fn flags_set_while_a_move_is_half_done_land_on_the_copy() {
+    let mut h = synced(&[]);
+    let (m, b) = (umid(&h, "b@x"), folder(&h, "B"));
+    let inbox = folder(&h, "INBOX");
+    h.input(Input::Ops(vec![move_op(m, b)]));
+    h.drop_after = Some(1); // the way back: COPY answered, STORE +\Deleted lost
+    h.input(Input::Ops(vec![move_op(m, inbox)]));
+    h.input(Input::Ops(vec![flags_op(m, &["\\Seen"])]));
+    h.sync();
+    h.sync();
+    assert_eq!(message_ids(&h, "INBOX"), ["<a@x>", "<c@x>", "<b@x>"]);
+    assert!(message_ids(&h, "B").is_empty());
+    assert!(
+        h.store.messages[&m].flags.is_seen(),
+        "the local change survived"
+    );
+    assert_eq!(server_flags(&h, "INBOX")[2], ["\\Seen"]);
+    assert_mirror(&h);
+}
