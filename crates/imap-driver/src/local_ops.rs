@@ -24,12 +24,14 @@ pub enum MessageAction {
     Delete,
 }
 
-/// Applies `action` to each message in one transaction: store change, queued op, then one re-churn per
-/// touched conversation. Ids that are not messages are `NoSuchItem`.
+/// Applies `action` to each message in one transaction: store change, queued op (when `upstream`: the
+/// account has an IMAP source whose worker will consume it), then one re-churn per touched conversation. Ids
+/// that are not messages are `NoSuchItem`.
 pub fn apply_message_actions(
     txn: &mut Txn<'_>,
     messages: &[ItemId],
     action: &MessageAction,
+    upstream: bool,
 ) -> Result<(), StoreError> {
     let mut convs = BTreeSet::new();
     for id in messages {
@@ -72,7 +74,9 @@ pub fn apply_message_actions(
                 }
             }
         };
-        queue_op(txn, *id, op)?;
+        if upstream {
+            queue_op(txn, *id, op)?;
+        }
     }
     for conv in convs {
         rechurn(txn, conv)?;

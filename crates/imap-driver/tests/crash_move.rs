@@ -84,7 +84,7 @@ async fn move_killed_between_copy_and_expunge_leaves_one_copy() {
         .unwrap();
     store
         .commit(&account, Timestamp(2), |txn| {
-            apply_message_actions(txn, &[msg1.id], &MessageAction::Move(archive))
+            apply_message_actions(txn, &[msg1.id], &MessageAction::Move(archive), true)
         })
         .unwrap();
     drop(store);

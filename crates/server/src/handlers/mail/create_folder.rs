@@ -35,7 +35,9 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
             imap_path: None,
             special_use: None,
         })?;
-        queue_folder_op(txn, id, QueuedFolderOp::Create { parent, name })?;
+        if account.imap.is_some() {
+            queue_folder_op(txn, id, QueuedFolderOp::Create { parent, name })?;
+        }
         Ok(id)
     })?;
     cx.app.sync.sync_now(&account.id);

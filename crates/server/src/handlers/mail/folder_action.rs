@@ -21,11 +21,15 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     if !matches!(load_item(cx, &account, id)?, Item::Folder(_)) {
         return Err(Fault::no_such_folder(&id_text));
     }
+    let upstream = account.imap.is_some();
     match op.as_str() {
         "rename" => {
             let name = action.required("name")?;
             commit(cx, &account, |txn| {
                 txn.rename_folder(id, &name)?;
+                if !upstream {
+                    return Ok(());
+                }
                 queue_folder_op(txn, id, QueuedFolderOp::Rename { name })
             })?;
         }
@@ -34,6 +38,9 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
                 let gone = txn.delete_folder(id)?;
                 for conv in gone.conversations {
                     rechurn(txn, conv)?;
+                }
+                if !upstream {
+                    return Ok(());
                 }
                 queue_folder_op(txn, id, QueuedFolderOp::Delete)
             })?;

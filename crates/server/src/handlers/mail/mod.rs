@@ -3,8 +3,8 @@
 
 mod calendar;
 mod contacts;
-mod create_folder;
 mod conv_action;
+mod create_folder;
 mod document;
 mod folder;
 mod folder_action;

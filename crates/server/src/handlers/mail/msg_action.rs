@@ -54,7 +54,7 @@ pub(super) fn run(
 ) -> Result<(), Fault> {
     let act = parse_op(cx, account, op, action)?;
     commit(cx, account, |txn| {
-        apply_message_actions(txn, messages, &act)
+        apply_message_actions(txn, messages, &act, account.imap.is_some())
     })?;
     cx.app.sync.sync_now(&account.id);
     Ok(())
