@@ -1,6 +1,6 @@
 //! MsgActionRequest / ConvActionRequest / CreateFolderRequest / FolderActionRequest on an account without an
 //! IMAP source (no Dovecot): the store changes at once, conversation summaries follow, nothing is queued for
-//! a worker that does not exist, and bad requests get the right faults. XML and JSON.
+//! a worker that does not exist, waitsets fire, and bad requests get the right faults. XML and JSON.
 
 mod support;
 
@@ -106,8 +106,32 @@ impl Seeded {
 async fn scenario(format: Format) {
     let s = seed().await;
     let [m0, m1] = [s.msgs[0], s.msgs[1]];
+    // A waitset on the account, caught up with its current state, fires for the action's commit.
+    let token = s.t.server.app.store.change_id(&s.account).unwrap().0;
+    let add = Element::new("a")
+        .with_attr("id", s.account.as_str())
+        .with_attr("token", token.to_string());
+    let cws = Element::ns("CreateWaitSetRequest", NS_MAIL)
+        .with_attr("defTypes", "m")
+        .with_child(Element::new("add").with_child(add));
+    let ws = s.send(format, cws).await;
+    assert_eq!(ws.status, 200, "{}", ws.raw);
+    let ws = ws.attr("waitSet").unwrap();
     let r = s.act(format, "MsgActionRequest", "read", m0, None).await;
     assert_eq!(r.status, 200, "{}", r.raw);
+    let wait = Element::ns("WaitSetRequest", NS_MAIL)
+        .with_attr("waitSet", ws)
+        .with_attr("seq", "0")
+        .with_attr("block", "1")
+        .with_attr("timeout", "30");
+    let w = s.send(format, wait).await;
+    assert_eq!(w.status, 200, "{}", w.raw);
+    let signalled: Vec<String> = w
+        .body
+        .children_named("a")
+        .filter_map(|a| a.scalar("id"))
+        .collect();
+    assert_eq!(signalled, [s.account.to_string()], "{}", w.raw);
     assert_eq!(r.body.name, "MsgActionResponse");
     assert!(s.message(m0).unwrap().flags.contains(&"\\Seen".to_string()));
     assert_eq!(s.unread_in_conv(), Some(1), "conversation re-churned");
