@@ -1,0 +1,232 @@
+//! The measured phases for one waiter count: create + park N idle waiters (RSS), sustained commits with
+//! probe waiters (latency), fan-out commits (N/accounts answers per commit).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::client::{ADMIN_NS, Conn, MAIL_NS};
+use crate::{Account, Args, pct, rss_kib};
+
+/// Connections opened at once (stays below the listen backlog).
+const OPEN_BATCH: usize = 256;
+/// A fan-out round gives up after this long.
+const ROUND_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs every phase for `n` idle waiters and returns the table row.
+pub async fn run_n(
+    args: &Args,
+    admin_token: &str,
+    idle: &[Account],
+    hot: &[Account],
+    n: usize,
+) -> anyhow::Result<String> {
+    let base = rss_kib(args.pid)?;
+    let ids: Vec<String> = (0..n).map(|i| idle[i % idle.len()].id.clone()).collect();
+    let sets = create_waitsets(args, admin_token, &ids).await?;
+    let conns = open_conns(args.admin_port, n).await?;
+    let rss0 = rss_kib(args.pid)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Instant)>();
+    let mut tasks = JoinSet::new();
+    for (i, (ws, conn)) in sets.into_iter().zip(conns).enumerate() {
+        let tx = tx.clone();
+        let k = i % idle.len();
+        tasks.spawn(waiter(conn, ws, admin_token.to_owned(), move |t, _| {
+            let _ = tx.send((k, t));
+        }));
+    }
+    tokio::time::sleep(args.settle).await;
+    let rss1 = rss_kib(args.pid)?;
+    #[allow(clippy::cast_precision_loss)]
+    let (parked, total) = (
+        (rss1.saturating_sub(rss0)) as f64 / n as f64,
+        (rss1.saturating_sub(base)) as f64 / n as f64,
+    );
+    eprintln!("N={n}: RSS {base} -> {rss0} (conns open) -> {rss1} KiB (parked)");
+
+    let (achieved, mut lat) = sustained(args, admin_token, hot, &mut tasks).await?;
+    eprintln!("N={n}: {} notify samples", lat.len());
+    let mut fan = fanout(args, idle, n, &mut rx).await?;
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    Ok(format!(
+        "| {n} | {parked:.1} | {total:.1} | {} / {achieved:.0} | {:.2} | {:.2} | {:.2} | {} | {:.2} / {:.2} |",
+        args.rate,
+        pct(&mut lat, 50.0),
+        pct(&mut lat, 99.0),
+        pct(&mut lat, 100.0),
+        lat.len(),
+        pct(&mut fan, 50.0),
+        pct(&mut fan, 99.0),
+    ))
+}
+
+/// One waitset per entry of `accounts` (contacts only), over four admin connections.
+async fn create_waitsets(args: &Args, token: &str, accounts: &[String]) -> anyhow::Result<Vec<String>> {
+    let lanes = 4;
+    let mut set = JoinSet::new();
+    for lane in 0..lanes {
+        let mine: Vec<(usize, String)> =
+            accounts.iter().cloned().enumerate().skip(lane).step_by(lanes).collect();
+        let (port, token) = (args.admin_port, token.to_owned());
+        set.spawn(async move {
+            let mut c = Conn::open(port, "/service/admin/soap").await?;
+            let mut out = Vec::with_capacity(mine.len());
+            for (i, id) in mine {
+                let r = c
+                    .call("AdminCreateWaitSetRequest", ADMIN_NS, json!({"defTypes": "c", "add": {"a": [{"id": id}]}}), Some(&token))
+                    .await?;
+                out.push((i, r["waitSet"].as_str().context("waitSet id")?.to_owned()));
+            }
+            anyhow::Ok(out)
+        });
+    }
+    let mut all = Vec::with_capacity(accounts.len());
+    while let Some(r) = set.join_next().await {
+        all.extend(r??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, ws)| ws).collect())
+}
+
+/// Opens `n` admin connections, `OPEN_BATCH` at a time.
+async fn open_conns(port: u16, n: usize) -> anyhow::Result<Vec<Conn>> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let batch = OPEN_BATCH.min(n - out.len());
+        let mut set = JoinSet::new();
+        for _ in 0..batch {
+            set.spawn(Conn::open(port, "/service/admin/soap"));
+        }
+        while let Some(r) = set.join_next().await {
+            out.push(r??);
+        }
+    }
+    Ok(out)
+}
+
+/// Parks blocking waits on `ws` forever (until aborted), calling `on_answer(received, signalled)` after each.
+async fn waiter(mut conn: Conn, ws: String, token: String, on_answer: impl Fn(Instant, bool) + Send) -> anyhow::Result<()> {
+    let mut seq = Value::from("0");
+    // Bounded: one round per answer; parked answers time out after an hour at the latest.
+    for _ in 0..1_000_000 {
+        let r = conn
+            .call(
+                "AdminWaitSetRequest",
+                ADMIN_NS,
+                json!({"waitSet": ws, "seq": seq, "block": "1", "timeout": "3600"}),
+                Some(&token),
+            )
+            .await?;
+        let now = Instant::now();
+        let signalled = r.get("a").is_some_and(|a| !a.is_null());
+        if let Some(s) = r.get("seq") {
+            seq = s.clone();
+        }
+        on_answer(now, signalled);
+    }
+    Ok(())
+}
+
+/// Commits at `args.rate` for `args.duration` over the hot accounts, each watched by a probe waiter;
+/// returns the achieved commit rate and the commit → answer latencies in ms.
+async fn sustained(
+    args: &Args,
+    admin_token: &str,
+    hot: &[Account],
+    tasks: &mut JoinSet<anyhow::Result<()>>,
+) -> anyhow::Result<(f64, Vec<f64>)> {
+    let pending: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; hot.len()]));
+    let samples: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+    let ids: Vec<String> = hot.iter().map(|a| a.id.clone()).collect();
+    let sets = create_waitsets(args, admin_token, &ids).await?;
+    for (k, ws) in sets.into_iter().enumerate() {
+        let conn = Conn::open(args.admin_port, "/service/admin/soap").await?;
+        let (pending, samples) = (pending.clone(), samples.clone());
+        tasks.spawn(waiter(conn, ws, admin_token.to_owned(), move |t, signalled| {
+            let sent = pending.lock().ok().and_then(|mut p| p.get_mut(k).and_then(Option::take));
+            if let (true, Some(sent)) = (signalled, sent)
+                && let Ok(mut s) = samples.lock()
+            {
+                s.push(t.duration_since(sent).as_secs_f64() * 1000.0);
+            }
+        }));
+    }
+    // Let the probes park (their first answer, if any, carries no pending commit).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let total = (args.rate as f64 * args.duration.as_secs_f64()) as u64;
+    let start = tokio::time::Instant::now();
+    let mut committers = JoinSet::new();
+    for c in 0..args.committers {
+        let (hot, pending) = (hot.to_vec(), pending.clone());
+        let (port, rate, step) = (args.user_port, args.rate, args.committers as u64);
+        committers.spawn(async move {
+            let mut conn = Conn::open(port, "/service/soap").await?;
+            let mut done = 0u64;
+            let mut i = c as u64;
+            while i < total {
+                let at = start + Duration::from_secs_f64(i as f64 / rate as f64);
+                tokio::time::sleep_until(at).await;
+                #[allow(clippy::cast_possible_truncation)]
+                let k = (i % hot.len() as u64) as usize;
+                if let Ok(mut p) = pending.lock() {
+                    p[k] = Some(Instant::now());
+                }
+                let cn = json!({"cn": {"a": [{"n": "firstName", "_content": format!("c{i}")}]}});
+                conn.call("CreateContactRequest", MAIL_NS, cn, Some(&hot[k].token)).await?;
+                done += 1;
+                i += step;
+            }
+            anyhow::Ok(done)
+        });
+    }
+    let mut commits = 0u64;
+    while let Some(r) = committers.join_next().await {
+        commits += r??;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lat = samples.lock().map(|s| s.clone()).unwrap_or_default();
+    #[allow(clippy::cast_precision_loss)]
+    Ok((commits as f64 / elapsed, lat))
+}
+
+/// Single commits to idle accounts, each answered by the N/accounts waiters of that account.
+async fn fanout(
+    args: &Args,
+    idle: &[Account],
+    n: usize,
+    rx: &mut mpsc::UnboundedReceiver<(usize, Instant)>,
+) -> anyhow::Result<Vec<f64>> {
+    let mut conn = Conn::open(args.user_port, "/service/soap").await?;
+    let mut lat = Vec::new();
+    for r in 0..args.fanout_rounds {
+        let k = r % idle.len();
+        let expected = (0..n).filter(|i| i % idle.len() == k).count();
+        while rx.try_recv().is_ok() {}
+        let t0 = Instant::now();
+        let cn = json!({"cn": {"a": [{"n": "firstName", "_content": format!("f{r}")}]}});
+        conn.call("CreateContactRequest", MAIL_NS, cn, Some(&idle[k].token)).await?;
+        let deadline = tokio::time::Instant::now() + ROUND_LIMIT;
+        let mut got = 0;
+        while got < expected {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some((acct, t))) if acct == k => {
+                    got += 1;
+                    lat.push(t.duration_since(t0).as_secs_f64() * 1000.0);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => {
+                    eprintln!("fan-out round {r}: {got}/{expected} answers within {ROUND_LIMIT:?}");
+                    break;
+                }
+            }
+        }
+    }
+    Ok(lat)
+}
