@@ -134,6 +134,8 @@ async fn offline_ops_survive_a_restart_collapse_and_reach_the_server() {
     let mut env = setup(true, &[]).await;
     let (archive, later) = (env.folder_id("Archive"), env.folder_id("Later"));
     env.dovecot.pause();
+    // The strict proxy keeps client sockets open after its upstream dies; a real outage drops them.
+    env.proxy.cut();
     env.wait_offline().await;
 
     env.msg_action(Format::Soap12, "flag", 1, None).await;

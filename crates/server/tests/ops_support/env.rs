@@ -34,6 +34,8 @@ pub fn tweak(dovecot: &Dovecot) -> impl FnOnce(&mut ServerConfig) + use<> {
         c.sync = Some(inboxd_imap_driver::SyncConfig {
             connect,
             poll_interval: Duration::from_secs(3600),
+            // Offline tests wait for the reconnect after the server comes back.
+            retry_max: Duration::from_secs(2),
             ..Default::default()
         });
     }
