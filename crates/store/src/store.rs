@@ -24,6 +24,8 @@ pub const DB_FILE_NAME: &str = "inboxd.sqlite";
 
 const MAX_IDLE_READERS: usize = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// WAL pages (4 KiB each) between automatic checkpoints of the writer.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
 
 /// Store settings.
 #[derive(Clone, Debug)]
@@ -92,6 +94,22 @@ impl Store {
             .map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE_NAME);
         let mut writer = open_connection(&path)?;
+        // Without the query-planner stability guarantee SQLite re-prepares a statement whenever a bound
+        // value changes if the planner compared that parameter against a partial index's condition
+        // (`messages_uid ... WHERE imap_uid IS NOT NULL`): every UID lookup in the sync's write path paid
+        // a full re-prepare. The writer's statements do not need value-dependent plans.
+        writer
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )
+            .db()?;
+        // Checkpoint every ~32 MB of WAL instead of SQLite's 4 MB: a bulk sync rewrites the same index and
+        // sync-state pages in many commits, and fewer, larger checkpoints copy each page once (measured in
+        // bench/sync). Readers are unaffected; the WAL file keeps its high-water size.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            .db()?;
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .db()?;

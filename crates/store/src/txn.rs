@@ -33,6 +33,9 @@ pub struct Txn<'c> {
     changed: BTreeSet<ItemId>,
     deleted: BTreeMap<ItemId, ItemKind>,
     types: InterestTypes,
+    /// The next item id to hand out, once read from the account row (written back by `finish`): one
+    /// read and one write per commit instead of an UPDATE per new item.
+    next_id: Option<i64>,
 }
 
 impl<'c> Txn<'c> {
@@ -54,6 +57,7 @@ impl<'c> Txn<'c> {
             changed: BTreeSet::new(),
             deleted: BTreeMap::new(),
             types: InterestTypes::NONE,
+            next_id: None,
         }
     }
 
@@ -109,21 +113,29 @@ impl<'c> Txn<'c> {
 
     /// Allocates the next per-account item id.
     pub(crate) fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
-        let id: i64 = self
-            .tx
-            .prepare_cached(
-                "UPDATE accounts SET next_item_id = next_item_id + 1 WHERE key = ?1 \
-                 RETURNING next_item_id - 1",
-            )
-            .db()?
-            .query_row(params![self.key], |r| r.get(0))
-            .db()?;
+        let id = match self.next_id {
+            Some(id) => id,
+            None => self
+                .tx
+                .prepare_cached("SELECT next_item_id FROM accounts WHERE key = ?1")
+                .db()?
+                .query_row(params![self.key], |r| r.get(0))
+                .db()?,
+        };
+        self.next_id = Some(id + 1);
         Ok(ItemId(id))
     }
 
     /// Commits. If anything was touched: bumps the change id by one, appends the change-log row and
     /// returns the event to publish (the caller publishes it while still holding the writer lock).
     pub(crate) fn finish(self) -> Result<Option<ChangeEvent>, StoreError> {
+        if let Some(next) = self.next_id {
+            self.tx
+                .prepare_cached("UPDATE accounts SET next_item_id = ?2 WHERE key = ?1")
+                .db()?
+                .execute(params![self.key, next])
+                .db()?;
+        }
         if self.types.is_empty() {
             self.tx.commit().db()?;
             return Ok(None);

@@ -26,6 +26,16 @@ impl Txn<'_> {
             .ok_or(StoreError::NoSuchItem)
     }
 
+    /// Whether a row with this id exists in `table` (a cheap check: no row decoding).
+    fn exists(&self, table: &str, id: ItemId) -> Result<bool, StoreError> {
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE account = ?1 AND id = ?2)");
+        self.conn()
+            .prepare_cached(&sql)
+            .db()?
+            .query_row(params![self.key(), id.0], |r| r.get(0))
+            .db()
+    }
+
     /// A UID names one message per folder; a second one is refused up front for a clear error.
     fn check_uid_free(
         &self,
@@ -34,9 +44,21 @@ impl Txn<'_> {
         except: Option<ItemId>,
     ) -> Result<(), StoreError> {
         let Some(uid) = uid else { return Ok(()) };
-        let taken = read::messages(self.conn(), self.key(), Filter::Uid(folder, uid))?
-            .into_iter()
-            .any(|m| Some(m.id) != except);
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM messages WHERE account = ?1 AND folder = ?2 AND imap_uid = ?3",
+            )
+            .db()?;
+        let owners = stmt
+            .query_map(params![self.key(), folder.0, i64::from(uid)], |r| {
+                r.get::<_, i64>(0)
+            })
+            .db()?;
+        let mut taken = false;
+        for owner in owners {
+            taken |= Some(ItemId(owner.db()?)) != except;
+        }
         if taken {
             return Err(StoreError::invalid(format!(
                 "UID {uid} already used in folder {folder}"
@@ -70,9 +92,13 @@ impl Txn<'_> {
         let flags = normalize_flags(&m.flags)?;
         check_words("references", &m.references)?;
         check_words("in-reply-to", &m.in_reply_to)?;
-        self.require_folder(m.folder)?;
-        if let Some(conv) = m.conversation {
-            self.require_conversation(conv)?;
+        if !self.exists("folders", m.folder)? {
+            return Err(StoreError::NoSuchFolder);
+        }
+        if let Some(conv) = m.conversation
+            && !self.exists("conversations", conv)?
+        {
+            return Err(StoreError::NoSuchItem);
         }
         self.check_uid_free(m.folder, m.imap_uid, None)?;
         let id = self.next_item_id()?;
