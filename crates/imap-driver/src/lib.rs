@@ -11,12 +11,13 @@
 //! - [`sync_once`] / [`sync_once_with`]: one full cycle for `inboxd sync`, reporting [`ProgressEvent`]s.
 //! - [`verify_login`] / [`verify_login_with`]: credential check for `inboxd account add`.
 //! - [`Connection`]: a raw IMAP session (tests, benchmarks, tools).
-//! - [`queue_op`] / [`apply_message_actions`]: client changes that must reach the server.
+//! - [`apply_message_actions`] (store change + [`queue_op`]) and [`queue_folder_op`]: client changes that must
+//!   reach the server; the worker picks them up at start and on `sync_now`.
 //!
 //! # Layout
 //! `connection` (+ `stream`, `tls`): sockets and framing. `runner`: drives one engine (actions, events);
 //! `worker` and `once` wrap it, each session on its own thread (`thread`). `persist`: engine batches → store
-//! items and sync state. `ops`, `local_ops`: client operations. `clock`: the one wall-clock read.
+//! items and sync state. `ops`, `local_ops`, `folder_ops`: client operations. `clock`: the one wall-clock read.
 
 mod clock;
 mod config;
