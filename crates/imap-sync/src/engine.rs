@@ -423,11 +423,18 @@ impl AccountSync {
     }
 
     fn after_step(&mut self, job: Box<dyn Job>, step: Step) {
-        self.flush_batch();
+        // A read-only fetch goes out before the batch of the previous reply is stored, so the server
+        // prepares the next chunk while the driver commits (the store never depends on a fetch being sent;
+        // commands that change the server keep their batch first, as crash safety needs).
+        let early = matches!(&step, Step::Send(Command::UidFetch { .. }));
+        if !early {
+            self.flush_batch();
+        }
         if let Step::Send(cmd) = step {
             self.job = Some(job);
             self.send(cmd);
         }
+        self.flush_batch();
     }
 
     /// Queues the next cycle's work when one is due; false when there is nothing to do.

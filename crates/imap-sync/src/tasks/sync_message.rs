@@ -86,10 +86,14 @@ impl SyncMessages {
     }
 
     fn apply_chunk(&mut self, cx: &mut Cx<'_>, reply: &Reply) {
+        // Conversations that gained messages are re-churned once per chunk, not once per message: a thread
+        // of k messages arriving in one chunk cost k re-churns of up to k members each. Churn is a function
+        // of the members alone, so the summaries the batch carries are the same.
+        let mut grown = std::collections::BTreeSet::new();
         for (task, umid, uid) in std::mem::take(&mut self.chunk) {
             match reply.fetches().find(|f| f.uid() == Some(uid)) {
                 Some(f) => {
-                    thread_message(cx, self.folder, umid, uid, &f);
+                    grown.insert(thread_message(cx, self.folder, umid, uid, &f));
                     cx.db.finish_task(task);
                 }
                 None => {
@@ -98,6 +102,9 @@ impl SyncMessages {
                     }
                 }
             }
+        }
+        for conv in grown {
+            cx.db.churn(conv);
         }
     }
 }
@@ -128,8 +135,15 @@ impl Job for SyncMessages {
     }
 }
 
-/// Builds the message record from one FETCH, assigns its conversation and writes both.
-fn thread_message(cx: &mut Cx<'_>, folder: FolderId, umid: Umid, uid: u32, f: &Fetched<'_>) {
+/// Builds the message record from one FETCH, assigns its conversation and writes the record; returns the
+/// conversation, for the caller to re-churn.
+fn thread_message(
+    cx: &mut Cx<'_>,
+    folder: FolderId,
+    umid: Umid,
+    uid: u32,
+    f: &Fetched<'_>,
+) -> crate::ConvId {
     let raw = f.body().unwrap_or_default();
     let mut headers = parse_headers(raw);
     if !headers.parsed && !raw.iter().all(u8::is_ascii_whitespace) {
@@ -180,7 +194,7 @@ fn thread_message(cx: &mut Cx<'_>, folder: FolderId, umid: Umid, uid: u32, f: &F
         synthesized_id: synthesized,
         ..message
     });
-    cx.db.churn(assignment.conversation);
+    assignment.conversation
 }
 
 fn build_message(
