@@ -12,7 +12,7 @@
 
 use inboxd_imap_sync::{FlagSet, FolderId, FolderOp, LocalOp, Umid};
 use inboxd_model::{AccountId, ItemId};
-use inboxd_store::{Store, StoreError, Txn};
+use inboxd_store::{Item, Store, StoreError, Txn, folder_ids};
 use serde_json::{Value, json};
 
 use crate::persist::Mirror;
@@ -128,14 +128,48 @@ fn folder_of(mirror: &Mirror, item: ItemId) -> Option<FolderId> {
         .map(|(id, _)| *id)
 }
 
-/// Deletes the picked-up rows that still hold the value that was picked up.
+/// Deletes the picked-up rows that still hold the value that was picked up. A move into a user folder the
+/// server does not have yet (created locally, CREATE still to come) keeps its row: the next pick-up, once the
+/// folder is mirrored, carries the move out (the rest of the row is an end state, so feeding it again is
+/// harmless).
 pub(crate) fn ack(txn: &mut Txn<'_>, rows: &[(String, String)]) -> Result<(), StoreError> {
     for (key, value) in rows {
-        if txn.sync_get(OPS_SPACE, key)?.as_deref() == Some(value.as_str()) {
-            txn.sync_put(OPS_SPACE, key, None)?;
+        if txn.sync_get(OPS_SPACE, key)?.as_deref() != Some(value.as_str()) {
+            continue;
         }
+        let target = QueuedOp::from_json(&parse(value)).folder;
+        if let Some(folder) = target
+            && !key.starts_with('f')
+            && awaits_creation(txn, folder)?
+        {
+            continue;
+        }
+        txn.sync_put(OPS_SPACE, key, None)?;
     }
     Ok(())
+}
+
+/// Acknowledges rows in a commit of their own: those whose ops gave the engine nothing to store (no batch
+/// came to carry the ack).
+pub(crate) async fn ack_alone(
+    store: &Store,
+    account: &AccountId,
+    rows: Vec<(String, String)>,
+) -> Result<(), crate::DriverError> {
+    let (store, account) = (store.clone(), account.clone());
+    let when = crate::clock::now();
+    crate::runner::blocking(move || {
+        store
+            .commit(&account, when, |txn| ack(txn, &rows))
+            .map(|_| ())
+    })
+    .await
+}
+
+/// A user folder without an IMAP path yet: created locally, its CREATE pending.
+fn awaits_creation(txn: &Txn<'_>, folder: ItemId) -> Result<bool, StoreError> {
+    Ok(matches!(txn.item(folder)?, Some(Item::Folder(f))
+        if f.imap_path.is_none() && !folder_ids::is_system(folder)))
 }
 
 #[cfg(test)]

@@ -161,3 +161,48 @@ fn folder_ops_merge_and_map() {
         name: "Old".into()
     }));
 }
+
+#[test]
+fn a_move_into_a_folder_not_created_upstream_yet_stays_queued() {
+    let (_dir, store, account) = store();
+    store
+        .commit(&account, Timestamp(2), |t| {
+            let pending = t.create_folder(inboxd_store::NewFolder {
+                parent: inboxd_store::folder_ids::ROOT,
+                name: "New".into(),
+                view: Some(inboxd_model::ItemType::Message),
+                imap_path: None,
+                special_use: None,
+            })?;
+            let folder = Some(pending);
+            queue_op(
+                t,
+                ItemId(300),
+                QueuedOp {
+                    folder,
+                    ..QueuedOp::default()
+                },
+            )?;
+            // Trash has no IMAP counterpart here either, but it is a system folder: nothing will create it.
+            let folder = Some(inboxd_store::folder_ids::TRASH);
+            queue_op(
+                t,
+                ItemId(301),
+                QueuedOp {
+                    folder,
+                    ..QueuedOp::default()
+                },
+            )
+        })
+        .unwrap();
+    let r = rows(&store, &account);
+    let (ops, _) = pick_up(&r, &mirror());
+    assert_eq!(ops.len(), 1, "only 300 is mirrored");
+    assert_eq!(ops[0].folder, None, "its target is not upstream yet");
+    store
+        .commit(&account, Timestamp(3), |t| ack(t, &r))
+        .unwrap();
+    let left = rows(&store, &account);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].0, "300");
+}

@@ -159,6 +159,10 @@ impl Runner {
                 }
             }
         }
+        if !self.acks.is_empty() {
+            // Client ops that produced no batch: acknowledge them on their own.
+            ops::ack_alone(&self.store, &self.account, std::mem::take(&mut self.acks)).await?;
+        }
         Ok(())
     }
 

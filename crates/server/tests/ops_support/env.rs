@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::dovecot::{Dovecot, PASSWORD, USER};
-use crate::common::mirror::{MailState, append, stored, upstream};
+use crate::common::mirror::{MailState, append, stored};
 use crate::common::proxy::StrictProxy;
 use crate::support::TestServer;
 use inboxd_model::{AccountId, ItemId};
@@ -15,6 +15,7 @@ use inboxd_soap::{Element, Format, NS_ADMIN, NS_MAIL};
 use inboxd_store::{ImapSecurity, Message};
 
 use super::proxy::OpsProxy;
+use super::upstream::upstream;
 
 pub const ROUNDS: usize = 150;
 pub const PAUSE: Duration = Duration::from_millis(200);
