@@ -77,13 +77,75 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// Accepts connections until shutdown, then lets each finish its in-flight request and waits for all of them.
+///
+/// Connections are served with hyper's HTTP/1 builder directly (not `axum::serve`): TCP_NODELAY on every
+/// socket (small SOAP answers must not wait for Nagle), writev instead of flattening bodies into the write
+/// buffer, and one small per-connection future, because thousands of long polls sit parked at once.
 fn spawn_listener(listener: TcpListener, router: Router, shutdown: Shutdown) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(shutdown.wait());
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "listener failed");
+        let (close_tx, close_rx) = tokio::sync::watch::channel(());
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.keep_alive(true).writev(true).max_buf_size(MAX_BUF);
+        let http = Arc::new(http);
+        loop {
+            let accepted = tokio::select! {
+                res = listener.accept() => res,
+                () = shutdown.clone().wait() => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of fds or similar: back off briefly instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+            tokio::spawn(serve_connection(
+                http.clone(),
+                stream,
+                router.clone(),
+                shutdown.clone(),
+                close_rx.clone(),
+            ));
         }
+        drop(close_rx);
+        drop(listener);
+        close_tx.closed().await;
     })
+}
+
+/// hyper's read buffer limit per connection (its minimum); SOAP bodies are streamed into `to_bytes`.
+const MAX_BUF: usize = 8192;
+
+async fn serve_connection(
+    http: Arc<hyper::server::conn::http1::Builder>,
+    stream: tokio::net::TcpStream,
+    router: Router,
+    shutdown: Shutdown,
+    _close: tokio::sync::watch::Receiver<()>,
+) {
+    let service = hyper::service::service_fn(move |req: axum::http::Request<_>| {
+        tower::ServiceExt::oneshot(router.clone(), req.map(Body::new))
+    });
+    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        res = conn.as_mut() => {
+            if let Err(e) = res {
+                tracing::trace!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        () = shutdown.wait() => conn.as_mut().graceful_shutdown(),
+    }
+    if let Err(e) = conn.await {
+        tracing::trace!(error = %e, "connection ended with an error");
+    }
 }
 
 fn user_router(app: Arc<App>) -> Router {
@@ -134,18 +196,23 @@ async fn soap(app: Arc<App>, listener: Listener, headers: HeaderMap, body: Body)
         Ok(req) => req,
         Err(fault) => return fault_response(guess_format(&bytes), &fault, "(unparsed)"),
     };
+    // The raw body and headers are not needed past this point; a long poll may park below, so they are
+    // dropped now rather than held (with hyper's read buffer they share) for the whole wait.
+    drop(bytes);
     let format = req.response_format();
     let name = req.body.name.clone();
     let now = app.clock.now();
     let auth = authenticate(&app, &req, &headers, listener, now);
+    drop(headers);
+    let SoapRequest { context, body, .. } = req;
     let cx = Cx {
         app,
         auth,
         listener,
-        context: req.context.clone(),
+        context,
         now,
     };
-    let result = handlers::handle(cx.clone(), req.body).await;
+    let result = handlers::handle(cx.clone(), body).await;
     metrics_setup::observe_request(&name, result.is_ok(), started.elapsed());
     match result {
         Ok(body) => ok_response(format, response_context(&cx), &body),

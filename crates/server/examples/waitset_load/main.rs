@@ -13,6 +13,9 @@
 //!
 //! Every loop is bounded by count and by time; it prints a markdown table row per N on stdout.
 
+// A load generator measures wall-clock latency; the clock rule is for the server and sans-IO cores.
+#![allow(clippy::disallowed_methods)]
+
 mod client;
 mod phases;
 
@@ -81,7 +84,10 @@ fn parse_args() -> anyhow::Result<Args> {
             other => anyhow::bail!("unknown option {other}"),
         }
     }
-    anyhow::ensure!(a.user_port > 0 && a.admin_port > 0 && a.pid > 0, "need --user-port --admin-port --pid");
+    anyhow::ensure!(
+        a.user_port > 0 && a.admin_port > 0 && a.pid > 0,
+        "need --user-port --admin-port --pid"
+    );
     anyhow::ensure!(a.accounts > 0 && a.hot > 0 && a.committers > 0 && a.rate > 0);
     Ok(a)
 }
@@ -93,7 +99,12 @@ pub struct Account {
     pub token: String,
 }
 
-async fn make_accounts(args: &Args, admin_token: &str, tag: &str, n: usize) -> anyhow::Result<Vec<Account>> {
+async fn make_accounts(
+    args: &Args,
+    admin_token: &str,
+    tag: &str,
+    n: usize,
+) -> anyhow::Result<Vec<Account>> {
     let mut admin = Conn::open(args.admin_port, "/service/admin/soap").await?;
     let mut user = Conn::open(args.user_port, "/service/soap").await?;
     let run = std::process::id();
@@ -101,10 +112,18 @@ async fn make_accounts(args: &Args, admin_token: &str, tag: &str, n: usize) -> a
     for i in 0..n {
         let name = format!("{tag}{run}-{i}@bench.test");
         let r = admin
-            .call("CreateAccountRequest", ADMIN_NS, json!({"name": name, "password": "pw"}), Some(admin_token))
+            .call(
+                "CreateAccountRequest",
+                ADMIN_NS,
+                json!({"name": name, "password": "pw"}),
+                Some(admin_token),
+            )
             .await?;
         let acct = &r["account"];
-        let id = acct.get(0).unwrap_or(acct)["id"].as_str().context("account id")?.to_owned();
+        let id = acct.get(0).unwrap_or(acct)["id"]
+            .as_str()
+            .context("account id")?
+            .to_owned();
         let r = user
             .call(
                 "AuthRequest",
@@ -113,7 +132,10 @@ async fn make_accounts(args: &Args, admin_token: &str, tag: &str, n: usize) -> a
                 None,
             )
             .await?;
-        out.push(Account { id, token: token_of(&r)? });
+        out.push(Account {
+            id,
+            token: token_of(&r)?,
+        });
     }
     Ok(out)
 }
@@ -136,7 +158,11 @@ pub fn pct(v: &mut [f64], p: f64) -> f64 {
         return f64::NAN;
     }
     v.sort_by(f64::total_cmp);
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
     v[i.min(v.len() - 1)]
 }
@@ -154,14 +180,17 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     let admin_token = token_of(&r)?;
-    eprintln!("creating {} idle + {} hot accounts", args.accounts, args.hot);
+    eprintln!(
+        "creating {} idle + {} hot accounts",
+        args.accounts, args.hot
+    );
     let idle = make_accounts(&args, &admin_token, "idle", args.accounts).await?;
     let hot = make_accounts(&args, &admin_token, "hot", args.hot).await?;
     println!(
         "| parked waiters | RSS/waiter parked (KiB) | RSS/waiter incl. conn + waitset (KiB) | commits/s target / achieved | \
-         notify p50 (ms) | notify p99 (ms) | notify max (ms) | samples | fan-out wake p50 / p99 (ms) |"
+         commit RTT p50 / p99 (ms) | notify p50 (ms) | notify p99 (ms) | notify max (ms) | samples | fan-out wake p50 / p99 (ms) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &args.waiters {
         let row = phases::run_n(&args, &admin_token, &idle, &hot, n).await?;
         println!("{row}");

@@ -48,14 +48,16 @@ pub async fn run_n(
     );
     eprintln!("N={n}: RSS {base} -> {rss0} (conns open) -> {rss1} KiB (parked)");
 
-    let (achieved, mut lat) = sustained(args, admin_token, hot, &mut tasks).await?;
+    let (achieved, mut lat, mut rtt) = sustained(args, admin_token, hot, &mut tasks).await?;
     eprintln!("N={n}: {} notify samples", lat.len());
     let mut fan = fanout(args, idle, n, &mut rx).await?;
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     Ok(format!(
-        "| {n} | {parked:.1} | {total:.1} | {} / {achieved:.0} | {:.2} | {:.2} | {:.2} | {} | {:.2} / {:.2} |",
+        "| {n} | {parked:.1} | {total:.1} | {} / {achieved:.0} | {:.2} / {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} / {:.2} |",
         args.rate,
+        pct(&mut rtt, 50.0),
+        pct(&mut rtt, 99.0),
         pct(&mut lat, 50.0),
         pct(&mut lat, 99.0),
         pct(&mut lat, 100.0),
@@ -66,19 +68,33 @@ pub async fn run_n(
 }
 
 /// One waitset per entry of `accounts` (contacts only), over four admin connections.
-async fn create_waitsets(args: &Args, token: &str, accounts: &[String]) -> anyhow::Result<Vec<String>> {
+async fn create_waitsets(
+    args: &Args,
+    token: &str,
+    accounts: &[String],
+) -> anyhow::Result<Vec<String>> {
     let lanes = 4;
     let mut set = JoinSet::new();
     for lane in 0..lanes {
-        let mine: Vec<(usize, String)> =
-            accounts.iter().cloned().enumerate().skip(lane).step_by(lanes).collect();
+        let mine: Vec<(usize, String)> = accounts
+            .iter()
+            .cloned()
+            .enumerate()
+            .skip(lane)
+            .step_by(lanes)
+            .collect();
         let (port, token) = (args.admin_port, token.to_owned());
         set.spawn(async move {
             let mut c = Conn::open(port, "/service/admin/soap").await?;
             let mut out = Vec::with_capacity(mine.len());
             for (i, id) in mine {
                 let r = c
-                    .call("AdminCreateWaitSetRequest", ADMIN_NS, json!({"defTypes": "c", "add": {"a": [{"id": id}]}}), Some(&token))
+                    .call(
+                        "AdminCreateWaitSetRequest",
+                        ADMIN_NS,
+                        json!({"defTypes": "c", "add": {"a": [{"id": id}]}}),
+                        Some(&token),
+                    )
                     .await?;
                 out.push((i, r["waitSet"].as_str().context("waitSet id")?.to_owned()));
             }
@@ -110,7 +126,12 @@ async fn open_conns(port: u16, n: usize) -> anyhow::Result<Vec<Conn>> {
 }
 
 /// Parks blocking waits on `ws` forever (until aborted), calling `on_answer(received, signalled)` after each.
-async fn waiter(mut conn: Conn, ws: String, token: String, on_answer: impl Fn(Instant, bool) + Send) -> anyhow::Result<()> {
+async fn waiter(
+    mut conn: Conn,
+    ws: String,
+    token: String,
+    on_answer: impl Fn(Instant, bool) + Send,
+) -> anyhow::Result<()> {
     let mut seq = Value::from("0");
     // Bounded: one round per answer; parked answers time out after an hour at the latest.
     for _ in 0..1_000_000 {
@@ -133,13 +154,13 @@ async fn waiter(mut conn: Conn, ws: String, token: String, on_answer: impl Fn(In
 }
 
 /// Commits at `args.rate` for `args.duration` over the hot accounts, each watched by a probe waiter;
-/// returns the achieved commit rate and the commit → answer latencies in ms.
+/// returns the achieved commit rate, the commit → answer latencies and the commit round trips, in ms.
 async fn sustained(
     args: &Args,
     admin_token: &str,
     hot: &[Account],
     tasks: &mut JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<(f64, Vec<f64>)> {
+) -> anyhow::Result<(f64, Vec<f64>, Vec<f64>)> {
     let pending: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; hot.len()]));
     let samples: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
     let ids: Vec<String> = hot.iter().map(|a| a.id.clone()).collect();
@@ -147,14 +168,22 @@ async fn sustained(
     for (k, ws) in sets.into_iter().enumerate() {
         let conn = Conn::open(args.admin_port, "/service/admin/soap").await?;
         let (pending, samples) = (pending.clone(), samples.clone());
-        tasks.spawn(waiter(conn, ws, admin_token.to_owned(), move |t, signalled| {
-            let sent = pending.lock().ok().and_then(|mut p| p.get_mut(k).and_then(Option::take));
-            if let (true, Some(sent)) = (signalled, sent)
-                && let Ok(mut s) = samples.lock()
-            {
-                s.push(t.duration_since(sent).as_secs_f64() * 1000.0);
-            }
-        }));
+        tasks.spawn(waiter(
+            conn,
+            ws,
+            admin_token.to_owned(),
+            move |t, signalled| {
+                let sent = pending
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.get_mut(k).and_then(Option::take));
+                if let (true, Some(sent)) = (signalled, sent)
+                    && let Ok(mut s) = samples.lock()
+                {
+                    s.push(t.duration_since(sent).as_secs_f64() * 1000.0);
+                }
+            },
+        ));
     }
     // Let the probes park (their first answer, if any, carries no pending commit).
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -167,33 +196,35 @@ async fn sustained(
         let (port, rate, step) = (args.user_port, args.rate, args.committers as u64);
         committers.spawn(async move {
             let mut conn = Conn::open(port, "/service/soap").await?;
-            let mut done = 0u64;
+            let mut rtt = Vec::new();
             let mut i = c as u64;
             while i < total {
                 let at = start + Duration::from_secs_f64(i as f64 / rate as f64);
                 tokio::time::sleep_until(at).await;
                 #[allow(clippy::cast_possible_truncation)]
                 let k = (i % hot.len() as u64) as usize;
+                let sent = Instant::now();
                 if let Ok(mut p) = pending.lock() {
-                    p[k] = Some(Instant::now());
+                    p[k] = Some(sent);
                 }
                 let cn = json!({"cn": {"a": [{"n": "firstName", "_content": format!("c{i}")}]}});
-                conn.call("CreateContactRequest", MAIL_NS, cn, Some(&hot[k].token)).await?;
-                done += 1;
+                conn.call("CreateContactRequest", MAIL_NS, cn, Some(&hot[k].token))
+                    .await?;
+                rtt.push(sent.elapsed().as_secs_f64() * 1000.0);
                 i += step;
             }
-            anyhow::Ok(done)
+            anyhow::Ok(rtt)
         });
     }
-    let mut commits = 0u64;
+    let mut rtt = Vec::new();
     while let Some(r) = committers.join_next().await {
-        commits += r??;
+        rtt.extend(r??);
     }
     let elapsed = start.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let lat = samples.lock().map(|s| s.clone()).unwrap_or_default();
     #[allow(clippy::cast_precision_loss)]
-    Ok((commits as f64 / elapsed, lat))
+    Ok((rtt.len() as f64 / elapsed, lat, rtt))
 }
 
 /// Single commits to idle accounts, each answered by the N/accounts waiters of that account.
@@ -211,7 +242,8 @@ async fn fanout(
         while rx.try_recv().is_ok() {}
         let t0 = Instant::now();
         let cn = json!({"cn": {"a": [{"n": "firstName", "_content": format!("f{r}")}]}});
-        conn.call("CreateContactRequest", MAIL_NS, cn, Some(&idle[k].token)).await?;
+        conn.call("CreateContactRequest", MAIL_NS, cn, Some(&idle[k].token))
+            .await?;
         let deadline = tokio::time::Instant::now() + ROUND_LIMIT;
         let mut got = 0;
         while got < expected {
