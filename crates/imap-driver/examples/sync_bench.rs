@@ -19,7 +19,7 @@ use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use dovecot::Dovecot;
-use inboxd_imap_driver::{Connection, SyncConfig, sync_once_with};
+use inboxd_imap_driver::{Connection, SyncConfig, WorkerStatus, spawn_worker, sync_once_with};
 use inboxd_imap_sync::wire::{Command, FetchAttr, UidSet, Untagged};
 use inboxd_store::ImapSecurity;
 
@@ -41,7 +41,7 @@ fn main() {
     println!("| step | time | notes |\n|---|---:|---|");
     for r in rows {
         println!(
-            "| {} | {:.2} s | {} |",
+            "| {} | {:.3} s | {} |",
             r.what,
             r.time.as_secs_f64(),
             r.note
@@ -62,7 +62,26 @@ async fn run(mbox: &Path) -> Vec<Row> {
     let opts = dc.options();
 
     let t = Instant::now();
-    let (n, bytes) = raw_fetch(&src, &opts).await;
+    let (n, _) = raw_fetch(&src, &opts, vec![FetchAttr::Uid, FetchAttr::Flags]).await;
+    rows.push(Row {
+        what: "minimal client: UID FETCH 1:* (UID FLAGS)".into(),
+        time: t.elapsed(),
+        note: format!("{n} messages, parse only"),
+    });
+
+    let t = Instant::now();
+    let (n, bytes) = raw_fetch(
+        &src,
+        &opts,
+        vec![
+            FetchAttr::Uid,
+            FetchAttr::Flags,
+            FetchAttr::InternalDate,
+            FetchAttr::Rfc822Size,
+            FetchAttr::BodyPeekHeader,
+        ],
+    )
+    .await;
     rows.push(Row {
         what:
             "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"
@@ -75,11 +94,20 @@ async fn run(mbox: &Path) -> Vec<Row> {
     });
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let (store, account) = mirror::store_with_account(dir.path(), src.clone());
-    let config = SyncConfig {
+    // SYNC_BENCH_STORE_DIR keeps the synced store for inspection.
+    let store_dir = std::env::var_os("SYNC_BENCH_STORE_DIR")
+        .map_or_else(|| dir.path().to_path_buf(), std::path::PathBuf::from);
+    let (store, account) = mirror::store_with_account(&store_dir, src.clone());
+    let mut config = SyncConfig {
         connect: opts.clone(),
         ..SyncConfig::default()
     };
+    if let Some(n) = std::env::var("SYNC_BENCH_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.fetch_chunk = n;
+    }
     for what in [
         "inboxd: initial sync (headers, threading, store)",
         "inboxd: no-change refresh",
@@ -97,8 +125,61 @@ async fn run(mbox: &Path) -> Vec<Row> {
             ),
         });
     }
-    rows.extend(mbsync(&dc));
+    rows.push(warm_refresh(store.clone(), account.clone(), config.clone()).await);
+    if std::env::var_os("SYNC_BENCH_NO_MBSYNC").is_none() {
+        rows.extend(mbsync(&dc));
+    }
     rows
+}
+
+/// A running worker's no-change cycle (what the daemon does every poll interval: the engine state is already
+/// in memory and the connection open): time from `sync_now` to the cycle's batch being committed. Best of
+/// five.
+async fn warm_refresh(
+    store: inboxd_store::Store,
+    account: inboxd_model::AccountId,
+    config: SyncConfig,
+) -> Row {
+    let config = SyncConfig {
+        poll_interval: Duration::from_secs(3600),
+        ..config
+    };
+    let worker = spawn_worker(store, account, config);
+    let mut watch = worker.watch();
+    let wait_batches = |watch: &mut tokio::sync::watch::Receiver<WorkerStatus>, n: u64| {
+        let mut watch = watch.clone();
+        async move {
+            let r = tokio::time::timeout(
+                Duration::from_secs(60),
+                watch.wait_for(|s| s.summary.batches >= n || s.stopped),
+            )
+            .await;
+            r.expect("worker cycle timed out")
+                .expect("worker gone")
+                .clone()
+        }
+    };
+    // The worker's first cycle loads the state and syncs (nothing changed): let it settle.
+    wait_batches(&mut watch, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut best = Duration::MAX;
+    let mut last = worker.status();
+    for _ in 0..5 {
+        let t = Instant::now();
+        worker.sync_now();
+        last = wait_batches(&mut watch, last.summary.batches + 1).await;
+        best = best.min(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = worker.shutdown().await;
+    Row {
+        what: "inboxd: no-change refresh, running worker (state in memory, connected)".into(),
+        time: best,
+        note: format!(
+            "best of 5; {} added in total, {} commands in total",
+            last.summary.messages_added, last.summary.commands
+        ),
+    }
 }
 
 /// Imports the (optionally gzipped) mbox into alice's INBOX; returns the message count.
@@ -116,6 +197,18 @@ fn import(dc: &Dovecot, mbox: &Path) -> u32 {
         Process::new("cp").arg(mbox).arg(&file).status()
     };
     assert!(status.expect("copy mbox").success());
+    // SYNC_BENCH_COPIES=N imports the corpus N times (copies 2.. with rewritten Message-IDs, so each copy
+    // threads on its own) for a folder N times larger.
+    let copies: u32 = std::env::var("SYNC_BENCH_COPIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut files = vec![file.clone()];
+    for k in 2..=copies {
+        let copy = work.path().join(format!("inbox{k}.mbox"));
+        rewrite_ids(&file, &copy, k);
+        files.push(copy);
+    }
     // Dovecot writes index files next to the source, as the mail user.
     let _ = Process::new("chown")
         .arg("-R")
@@ -123,16 +216,18 @@ fn import(dc: &Dovecot, mbox: &Path) -> u32 {
         .arg(work.path())
         .status();
     let _ = Process::new("chmod").arg("755").arg(work.path()).status();
-    let location = format!("mbox:{}:INBOX={}", work.path().display(), file.display());
-    dc.doveadm(&[
-        "import",
-        "-u",
-        dovecot::USER,
-        &location,
-        "",
-        "mailbox",
-        "INBOX",
-    ]);
+    for file in &files {
+        let location = format!("mbox:{}:INBOX={}", work.path().display(), file.display());
+        dc.doveadm(&[
+            "import",
+            "-u",
+            dovecot::USER,
+            &location,
+            "",
+            "mailbox",
+            "INBOX",
+        ]);
+    }
     let status = dc.doveadm(&[
         "mailbox",
         "status",
@@ -149,9 +244,45 @@ fn import(dc: &Dovecot, mbox: &Path) -> u32 {
         .unwrap_or(0)
 }
 
+/// One `UID FETCH 1:* (items)` on INBOX by a minimal client (login, EXAMINE, fetch, logout); returns the
+/// number of FETCH responses and the bytes of body data in them.
+/// Copies an mbox, prefixing every `<` in Message-ID, References and In-Reply-To headers (and their
+/// continuation lines) with `c{k}.`.
+fn rewrite_ids(from: &Path, to: &Path, k: u32) {
+    use std::io::{BufRead, BufReader, BufWriter, Write};
+    let input = BufReader::new(std::fs::File::open(from).expect("open mbox"));
+    let mut out = BufWriter::new(std::fs::File::create(to).expect("create copy"));
+    let tag = format!("<c{k}.");
+    let (mut in_headers, mut in_id_header) = (false, false);
+    for line in input.split(b'\n') {
+        let mut line = line.expect("read mbox");
+        if line.starts_with(b"From ") {
+            in_headers = true;
+            in_id_header = false;
+        } else if in_headers && (line.is_empty() || line == b"\r") {
+            in_headers = false;
+        } else if in_headers {
+            let lower = line.to_ascii_lowercase();
+            if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+                in_id_header = [&b"message-id:"[..], b"references:", b"in-reply-to:"]
+                    .iter()
+                    .any(|h| lower.starts_with(h));
+            }
+            if in_id_header {
+                let text = String::from_utf8_lossy(&line).replace('<', &tag);
+                line = text.into_bytes();
+            }
+        }
+        out.write_all(&line).expect("write copy");
+        out.write_all(b"\n").expect("write copy");
+    }
+    out.flush().expect("flush copy");
+}
+
 async fn raw_fetch(
     src: &inboxd_store::ImapSource,
     opts: &inboxd_imap_driver::ConnectOptions,
+    items: Vec<FetchAttr>,
 ) -> (usize, usize) {
     let mut conn = Connection::connect(src, opts).await.expect("connect");
     conn.execute_ok(&Command::Examine {
@@ -162,13 +293,7 @@ async fn raw_fetch(
     let reply = conn
         .execute_ok(&Command::UidFetch {
             set: UidSet::range(1, u32::MAX).expect("set"),
-            items: vec![
-                FetchAttr::Uid,
-                FetchAttr::Flags,
-                FetchAttr::InternalDate,
-                FetchAttr::Rfc822Size,
-                FetchAttr::BodyPeekHeader,
-            ],
+            items,
         })
         .await
         .expect("fetch");

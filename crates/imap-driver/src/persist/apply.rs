@@ -12,6 +12,7 @@ use super::codec::{self, space};
 use super::folders::{delete_folders, put_folders};
 use super::messages::{put_conversation, write_messages};
 use super::mirror::Mirror;
+use super::typed;
 
 /// What one applied batch changed, for progress reports and summaries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,11 +43,7 @@ pub(crate) fn apply(
         match loc {
             Some(l) => {
                 mirror.locations.insert(*umid, *l);
-                txn.sync_put(
-                    space::LOCATION,
-                    &key,
-                    Some(&codec::location_to(l).to_string()),
-                )?;
+                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
             }
             None => {
                 mirror.locations.remove(umid);

@@ -126,6 +126,8 @@ pub(crate) fn state_from(v: &Value) -> FolderSyncState {
     }
 }
 
+/// The Value form of `typed::location_to` (kept as the reference the typed writer is tested against).
+#[cfg(test)]
 pub(crate) fn location_to(l: &Location) -> Value {
     json!({"f": l.folder.0, "uid": l.uid, "fs": l.flag_set.0})
 }
@@ -138,6 +140,7 @@ pub(crate) fn location_from(v: &Value) -> Location {
     }
 }
 
+#[cfg(test)]
 fn addr_to(a: &Address) -> Value {
     json!({"n": a.name, "e": a.email})
 }
@@ -156,6 +159,8 @@ fn addrs_from(v: &Value, k: &str) -> Vec<Address> {
         .unwrap_or_default()
 }
 
+/// The Value form of `typed::message_to` (kept as the reference the typed writer is tested against).
+#[cfg(test)]
 pub(crate) fn message_to(m: &Message, item: ItemId) -> Value {
     json!({"item": item.0, "conv": m.conv.0, "f": m.folder.0, "mid": m.message_id, "synth": m.synthesized_id,
            "refs": m.references, "irt": m.in_reply_to, "subject": m.subject,

@@ -7,6 +7,7 @@ use inboxd_store::{Address as StoreAddress, ConversationSummary, NewMessage, Sto
 
 use super::codec::{self, space};
 use super::mirror::Mirror;
+use super::typed;
 use super::{ApplyStats, delete_ignoring_missing};
 
 fn summary(id: Option<ItemId>, c: &Conversation) -> ConversationSummary {
@@ -179,6 +180,6 @@ fn put_message(
     txn.sync_put(
         space::MESSAGE,
         &umid.0.to_string(),
-        Some(&codec::message_to(m, item).to_string()),
+        Some(&typed::message_to(m, item)),
     )
 }

@@ -3,11 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use inboxd_imap_sync::{ConvId, FlagSetId, Folder, FolderId, Location, Snapshot, TaskId, Umid};
+use inboxd_imap_sync::{
+    ConvId, FlagSetId, Folder, FolderId, Location, Message, Snapshot, TaskId, Umid,
+};
 use inboxd_model::{AccountId, ItemId};
 use inboxd_store::{Store, StoreError};
 
 use super::codec::{self, space};
+use super::typed;
 
 /// Engine-to-store id maps for one account.
 #[derive(Debug, Default)]
@@ -36,8 +39,43 @@ fn parse_key<T: std::str::FromStr>(k: &str) -> Option<T> {
     k.parse().ok()
 }
 
-/// Reads the engine snapshot and the id maps of `account` from the store.
+/// The message records of `account`: (umid, record, store item).
+type MessageRows = Vec<(Umid, Message, Option<ItemId>)>;
+
+fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, StoreError> {
+    Ok(store
+        .sync_load(account, space::MESSAGE)?
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let umid = Umid(parse_key::<u64>(&k)?);
+            let (message, item) = typed::message_from(umid, &v);
+            Some((umid, message, item))
+        })
+        .collect())
+}
+
+/// Reads the engine snapshot and the id maps of `account` from the store. The message records (most of
+/// the bytes) are read and decoded on a second thread meanwhile the other spaces load.
 pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), StoreError> {
+    std::thread::scope(|s| {
+        let messages = s.spawn(|| load_messages(store, account));
+        let rest = load_rest(store, account);
+        let messages = messages
+            .join()
+            .map_err(|_| StoreError::Backend("loading message records panicked".into()))??;
+        let (mut snap, mut mirror) = rest?;
+        for (umid, message, item) in messages {
+            if let Some(item) = item {
+                mirror.messages.insert(umid, item);
+            }
+            snap.messages.insert(umid, message);
+        }
+        Ok((snap, mirror))
+    })
+}
+
+/// Everything but the message records.
+fn load_rest(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), StoreError> {
     let mut snap = Snapshot::default();
     let mut mirror = Mirror::default();
     for (k, v) in store.sync_load(account, space::FOLDER)? {
@@ -58,20 +96,10 @@ pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirr
     }
     for (k, v) in store.sync_load(account, space::LOCATION)? {
         if let Some(id) = parse_key::<u64>(&k) {
-            let loc = codec::location_from(&codec::parse(&v));
+            let loc = typed::location_from(&v);
             mirror.locations.insert(Umid(id), loc);
             snap.locations.insert(Umid(id), loc);
         }
-    }
-    for (k, v) in store.sync_load(account, space::MESSAGE)? {
-        let (Some(id), v) = (parse_key::<u64>(&k), codec::parse(&v)) else {
-            continue;
-        };
-        if let Some(item) = codec::item_of(&v) {
-            mirror.messages.insert(Umid(id), item);
-        }
-        snap.messages
-            .insert(Umid(id), codec::message_from(Umid(id), &v));
     }
     for (k, v) in store.sync_load(account, space::CONVERSATION)? {
         let (Some(id), v) = (parse_key::<u64>(&k), codec::parse(&v)) else {

@@ -7,6 +7,7 @@ mod codec;
 mod folders;
 mod messages;
 mod mirror;
+mod typed;
 
 pub use apply::ApplyStats;
 pub(crate) use apply::apply;
