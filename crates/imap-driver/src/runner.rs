@@ -218,6 +218,7 @@ impl Runner {
 
     async fn commit(&mut self, batch: Batch) -> Result<(), DriverError> {
         let seq = batch.seq;
+        let folders_changed = !batch.folders.is_empty();
         let (store, account) = (self.store.clone(), self.account.clone());
         let mut mirror = std::mem::take(&mut self.mirror);
         let acks = std::mem::take(&mut self.acks);
@@ -238,6 +239,10 @@ impl Runner {
                 self.summary.add(&committed.value);
                 (self.progress)(ProgressEvent::Stored(committed.value));
                 self.feed(Input::BatchApplied { seq });
+                if folders_changed {
+                    // A folder the client created may be mirrored now: moves into it can go out.
+                    self.pick_up_ops().await?;
+                }
                 Ok(())
             }
             (Err(e), _) => {

@@ -109,12 +109,11 @@ async fn create_rename_delete_reach_a_vanilla_server() {
         "the message stayed put (not re-synced)"
     );
 
-    // A move into a folder created a moment ago, before the server has it: kept queued, carried out on a
-    // later wake-up once the folder is mirrored (wait_mirrored asks the worker to sync each round).
+    // A move into a folder created a moment ago, before the server has it: kept queued and carried out as
+    // soon as the folder is mirrored (no further wake-up needed).
     let fresh = create(&env, Format::Json, "Fresh", ItemId(1)).await;
     env.msg_action(Format::Soap12, "move", 2, Some(fresh)).await;
     assert_eq!(env.msg(2).folder, fresh, "local at once");
-    env.wait_mirrored().await;
     let up = env
         .wait_upstream("moved into Fresh", |u| count(u, "Fresh") == 1)
         .await;
