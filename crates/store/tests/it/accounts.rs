@@ -1,3 +1,5 @@
+//! Accounts: creation, case-insensitive names, updates, deletion keeping the change log.
+
 use inboxd_model::{AccountId, ChangeId, CommitSeq, InterestTypes, ItemType};
 use inboxd_store::{
     AccountStatus, AccountUpdate, ImapSecurity, ImapSource, Item, ItemKind, StoreError, folder_ids,

@@ -1,3 +1,5 @@
+//! The commit path: one change-id bump, one log row and one event per touching commit; rollback on error.
+
 use std::sync::mpsc::TryRecvError;
 
 use inboxd_model::{AccountId, ChangeId, CommitSeq, InterestTypes, ItemId, ItemType};

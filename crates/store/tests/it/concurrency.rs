@@ -1,3 +1,5 @@
+//! Concurrent commits and reads keep change ids and commit seqs dense and monotonic.
+
 use std::collections::BTreeMap;
 use std::thread;
 

@@ -1,3 +1,5 @@
+//! Item writes and `changes_since` for folders, messages, conversations and typed items.
+
 use inboxd_model::{AccountId, ChangeId, ItemId, ItemType, Timestamp};
 use inboxd_store::{
     Address, ConversationSummary, Item, ItemKind, NewFolder, NewMessage, Store, StoreError,

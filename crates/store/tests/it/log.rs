@@ -1,3 +1,5 @@
+//! The change log: contents, limits, retention trimming, commit seqs across reopen.
+
 use std::time::Duration;
 
 use inboxd_model::{ChangeId, CommitSeq, ItemType};

@@ -1,3 +1,5 @@
+//! Migrations: reopening keeps data, old files are upgraded, newer files are refused, WAL mode.
+
 use inboxd_model::{AccountId, ChangeId, ItemType};
 use inboxd_store::{AccountStatus, Item, Store, StoreError, StoreOptions, folder_ids};
 use rusqlite::Connection;

@@ -1,3 +1,5 @@
+//! Model test: `changes_since` for every token against a reference model of the account's items.
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use inboxd_model::{ChangeId, ItemId, ItemType};

@@ -1,3 +1,5 @@
+//! Shared fixtures for the store's integration tests: temp stores, accounts, sample items.
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
