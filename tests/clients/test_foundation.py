@@ -1,5 +1,7 @@
 """python-zimbra 2.4, unmodified: admin auth -> CreateAccount -> user auth -> CreateContact -> SyncRequest,
 in XML and in JSON, plus faults for a wrong password and an unknown request."""
+from pythonzimbra.communication import Communication
+
 from zimbra_common import ADMIN_URL, USER_URL, admin_token, new_user, ok, send, user_token
 
 
@@ -22,12 +24,28 @@ def contact_round_trip(token, request_type):
     return cid
 
 
+def batch(token, request_type):
+    """python-zimbra's batch mode: two requests in one BatchRequest, answered by requestId."""
+    comm = Communication(USER_URL, timeout=60)
+    req = comm.gen_request(token=token, request_type=request_type, set_batch=True)
+    first = req.add_request("SyncRequest", {}, "urn:zimbraMail")
+    second = req.add_request("NoSuchThingRequest", {}, "urn:zimbraMail")
+    resp = comm.send_request(req)
+    assert resp.is_batch(), resp.get_response()
+    info = resp.get_batch()
+    assert info["hasFault"], info
+    assert "SyncResponse" in resp.get_response(first), resp.get_response(first)
+    # (python-zimbra's batch get_fault_code() assumes every child failed; read the child instead.)
+    assert "Fault" in resp.get_response(second), resp.get_response(second)
+
+
 def main():
     admin = admin_token()
     name, account_id, password = new_user(admin)
     for request_type in ("xml", "json"):
         token = user_token(name, password)
         contact_round_trip(token, request_type)
+        batch(token, request_type)
     # A wrong password is a fault (account.AUTH_FAILED), not a token.
     data, fault, _ = send(USER_URL, None, "AuthRequest",
                           {"account": {"by": "name", "_content": name}, "password": {"_content": "nope"}},

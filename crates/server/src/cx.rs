@@ -35,6 +35,8 @@ pub struct Cx {
     pub listener: Listener,
     /// The request's `<context>` header, if any.
     pub context: Option<Element>,
+    /// The format the answer goes out in (faults inside a BatchResponse need it).
+    pub format: inboxd_soap::Format,
     pub now: Timestamp,
 }
 

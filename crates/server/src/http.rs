@@ -210,6 +210,7 @@ async fn soap(app: Arc<App>, listener: Listener, headers: HeaderMap, body: Body)
         auth,
         listener,
         context,
+        format,
         now,
     };
     let result = handlers::handle(cx.clone(), body).await;

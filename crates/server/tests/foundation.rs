@@ -411,3 +411,42 @@ async fn metrics_are_exposed_on_the_admin_listener() {
         .unwrap();
     assert!(text.contains("inboxd_soap_requests_total"), "{text}");
 }
+
+#[tokio::test]
+async fn batch_request_answers_each_child_with_its_request_id() {
+    let t = TestServer::start().await;
+    let admin = t.admin_token().await;
+    let (_, user) = t.new_user(&admin, "batch@example.test").await;
+    for format in [Format::Soap12, Format::Json, Format::Soap11] {
+        let batch = Element::ns("BatchRequest", inboxd_soap::NS_ZIMBRA)
+            .with_child(sync(None).with_attr("requestId", "0"))
+            .with_child(Element::ns("FrobRequest", NS_MAIL).with_attr("requestId", "1"))
+            .with_child(create_contact("Batch").with_attr("requestId", "2"));
+        let a = t.send(&t.user_url(), format, Some(&user), batch).await;
+        assert_eq!(a.status, 200, "{format:?}: {}", a.raw);
+        assert_eq!(a.body.name, "BatchResponse", "{}", a.raw);
+        let names: Vec<_> = a
+            .body
+            .children
+            .iter()
+            .map(|c| (c.name.clone(), c.scalar("requestId")))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("SyncResponse".to_string(), Some("0".to_string())),
+                ("Fault".to_string(), Some("1".to_string())),
+                ("CreateContactResponse".to_string(), Some("2".to_string())),
+            ],
+            "{format:?}: {}",
+            a.raw
+        );
+    }
+    // onerror="stop" ends at the first fault.
+    let batch = Element::ns("BatchRequest", inboxd_soap::NS_ZIMBRA)
+        .with_attr("onerror", "stop")
+        .with_child(Element::ns("FrobRequest", NS_MAIL).with_attr("requestId", "a"))
+        .with_child(sync(None).with_attr("requestId", "b"));
+    let a = t.user(&user, batch).await;
+    assert_eq!(a.body.children.len(), 1, "{}", a.raw);
+}

@@ -43,7 +43,7 @@ mod xml_write;
 pub use element::{Element, JsonShape, Value};
 pub use fault::{ArgKind, Fault, FaultArg};
 pub use request::{Format, HARD_MAX_DEPTH, Limits, SoapRequest, parse_request};
-pub use response::{content_type, encode_fault, encode_response};
+pub use response::{content_type, encode_fault, encode_response, fault_element};
 
 /// SOAP 1.2 envelope namespace.
 pub const NS_SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";

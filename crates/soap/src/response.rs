@@ -149,3 +149,67 @@ fn arg_element(arg: &FaultArg) -> Element {
         .with_attr("t", arg.kind.as_str())
         .with_text(arg.value.as_str())
 }
+
+/// A fault as an element, for answers that hold several results (BatchResponse): the SOAP 1.2 or 1.1 `Fault`
+/// layout in its envelope namespace for XML, Zimbra's JSON layout for JSON.
+pub fn fault_element(format: Format, fault: &Fault) -> Element {
+    match format {
+        Format::Json => json_fault(fault),
+        Format::Soap12 => {
+            let value = if fault.receiver {
+                "soap:Receiver"
+            } else {
+                "soap:Sender"
+            };
+            Element::ns("Fault", NS_SOAP12)
+                .with_child(Element::new("Code").with_child(Element::text_child("Value", value)))
+                .with_child(
+                    Element::new("Reason")
+                        .with_child(Element::text_child("Text", fault.reason.as_str())),
+                )
+                .with_child(Element::new("Detail").with_child(error_detail(fault)))
+        }
+        Format::Soap11 => {
+            let code = if fault.receiver {
+                "soap:Server"
+            } else {
+                "soap:Client"
+            };
+            // SOAP 1.1 fault children are unqualified: `Some("")` is "no namespace".
+            let unqualified = |mut el: Element| {
+                el.ns = Some(String::new());
+                el
+            };
+            Element::ns("Fault", NS_SOAP11)
+                .with_child(unqualified(Element::text_child("faultcode", code)))
+                .with_child(unqualified(Element::text_child(
+                    "faultstring",
+                    fault.reason.as_str(),
+                )))
+                .with_child(unqualified(Element::new("detail")).with_child(error_detail(fault)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod fault_element_tests {
+    use super::*;
+    use crate::{Limits, parse_request};
+
+    /// A fault element inside another body reads back with its Zimbra code in every format.
+    #[test]
+    fn fault_elements_round_trip_inside_a_body() {
+        let fault = Fault::no_such_item(42);
+        for format in [Format::Soap12, Format::Soap11, Format::Json] {
+            let body = Element::ns("BatchResponse", NS_ZIMBRA)
+                .with_child(fault_element(format, &fault).with_attr("requestId", "7"));
+            let bytes = encode_response(format, None, &body);
+            let parsed = parse_request(&bytes, &Limits::default()).unwrap();
+            let f = parsed.body.child("Fault").unwrap();
+            assert_eq!(f.scalar("requestId").as_deref(), Some("7"), "{format:?}");
+            let detail = f.child("Detail").or_else(|| f.child("detail")).unwrap();
+            let code = detail.child("Error").and_then(|e| e.scalar("Code"));
+            assert_eq!(code.as_deref(), Some("mail.NO_SUCH_ITEM"), "{format:?}");
+        }
+    }
+}

@@ -8,9 +8,10 @@
 
 mod admin;
 mod auth;
+mod batch;
 mod mail;
 
-use inboxd_soap::{Element, Fault, NS_ACCOUNT, NS_ADMIN, NS_MAIL};
+use inboxd_soap::{Element, Fault, NS_ACCOUNT, NS_ADMIN, NS_MAIL, NS_ZIMBRA};
 
 use crate::cx::{Cx, Listener};
 
@@ -30,6 +31,9 @@ pub async fn handle(cx: Cx, req: Element) -> Result<Element, Fault> {
             }
             Listener::User => {}
         }
+    }
+    if ns == NS_ZIMBRA && req.name == "BatchRequest" {
+        return batch::handle(&cx, &req).await;
     }
     if let Some(result) = crate::waitset::dispatch(&cx, &req).await {
         return result;
