@@ -17,6 +17,8 @@ pub struct AuthInfo {
     pub account: AccountId,
     pub name: String,
     pub admin: bool,
+    /// When the presented token expires.
+    pub expires: Timestamp,
 }
 
 /// Which listener a request arrived on.

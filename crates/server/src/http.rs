@@ -271,6 +271,7 @@ fn authenticate(
         name: account.name,
         // Admin rights need both a token issued as admin and an account that is still admin.
         admin: claims.admin && account.admin,
+        expires: claims.expires,
     }))
 }
 

@@ -450,3 +450,39 @@ async fn batch_request_answers_each_child_with_its_request_id() {
     let a = t.user(&user, batch).await;
     assert_eq!(a.body.children.len(), 1, "{}", a.raw);
 }
+
+#[tokio::test]
+async fn get_info_names_the_token_owner() {
+    let t = TestServer::start().await;
+    let admin = t.admin_token().await;
+    let (id, user) = t.new_user(&admin, "info@example.test").await;
+    for format in [Format::Soap12, Format::Json] {
+        let a = t
+            .send(
+                &t.user_url(),
+                format,
+                Some(&user),
+                Element::ns("GetInfoRequest", inboxd_soap::NS_ACCOUNT),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{}", a.raw);
+        assert_eq!(
+            a.body.scalar("id").as_deref(),
+            Some(id.as_str()),
+            "{}",
+            a.raw
+        );
+        assert_eq!(a.body.scalar("name").as_deref(), Some("info@example.test"));
+        let lifetime: u64 = a.body.scalar("lifetime").unwrap().parse().unwrap();
+        assert!(lifetime > 0 && lifetime <= 12 * 3600 * 1000, "{lifetime}");
+    }
+    let none = t
+        .send(
+            &t.user_url(),
+            Format::Soap12,
+            None,
+            Element::ns("GetInfoRequest", inboxd_soap::NS_ACCOUNT),
+        )
+        .await;
+    assert_eq!(none.fault_code().as_deref(), Some("service.AUTH_REQUIRED"));
+}

@@ -9,6 +9,7 @@
 mod admin;
 mod auth;
 mod batch;
+mod get_info;
 mod mail;
 
 use inboxd_soap::{Element, Fault, NS_ACCOUNT, NS_ADMIN, NS_MAIL, NS_ZIMBRA};
@@ -48,6 +49,7 @@ fn dispatch_sync(cx: &Cx, ns: &str, req: &Element) -> Result<Element, Fault> {
     match ns {
         NS_ACCOUNT => match name {
             "AuthRequest" => auth::handle_user(cx, req),
+            "GetInfoRequest" => get_info::handle(cx, req),
             _ => Err(Fault::unknown_document(name)),
         },
         NS_ADMIN => admin::dispatch(cx, name, req),
