@@ -76,6 +76,40 @@ pub struct ServeArgs {
     /// Allow IMAP sources with security "none" (passwords in clear; for trusted networks and tests).
     #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
     pub imap_allow_plaintext: bool,
+    /// WaitSetRequest timeout for user tokens, seconds: DEFAULT:MIN:MAX.
+    #[arg(long, env = "INBOXD_WAITSET_USER_TIMEOUT", default_value = "300:30:1200", value_parser = parse_timeout_range)]
+    pub waitset_user_timeout: inboxd_waitset::TimeoutRange,
+    /// WaitSetRequest timeout for admin tokens, seconds: DEFAULT:MIN:MAX.
+    #[arg(long, env = "INBOXD_WAITSET_ADMIN_TIMEOUT", default_value = "300:1:3600", value_parser = parse_timeout_range)]
+    pub waitset_admin_timeout: inboxd_waitset::TimeoutRange,
+    /// Waitsets one non-admin account may hold; creating one more evicts its oldest.
+    #[arg(long, env = "INBOXD_WAITSET_MAX_PER_ACCOUNT", default_value_t = 5)]
+    pub waitset_max_per_account: usize,
+    /// A waitset with no request for this many seconds (and none parked) is destroyed.
+    #[arg(long, env = "INBOXD_WAITSET_IDLE_TIMEOUT", default_value_t = 20 * 60)]
+    pub waitset_idle_timeout: u64,
+}
+
+/// Parses `DEFAULT:MIN:MAX` seconds, with MIN <= DEFAULT <= MAX.
+fn parse_timeout_range(s: &str) -> Result<inboxd_waitset::TimeoutRange, String> {
+    let parts: Vec<u64> = s
+        .split(':')
+        .map(|p| p.trim().parse::<u64>().map_err(|e| format!("{p:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    match parts[..] {
+        [default_secs, min_secs, max_secs]
+            if min_secs <= default_secs && default_secs <= max_secs =>
+        {
+            Ok(inboxd_waitset::TimeoutRange {
+                default_secs,
+                min_secs,
+                max_secs,
+            })
+        }
+        _ => Err(format!(
+            "{s:?}: expected DEFAULT:MIN:MAX seconds with MIN <= DEFAULT <= MAX"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]

@@ -20,6 +20,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         sync.connect.allow_plaintext = args.imap_allow_plaintext;
         sync
     });
+    config.waitset.user_timeout = args.waitset_user_timeout;
+    config.waitset.admin_timeout = args.waitset_admin_timeout;
+    config.waitset.max_per_owner = args.waitset_max_per_account;
+    config.waitset.idle_timeout = Duration::from_secs(args.waitset_idle_timeout);
     let server = inboxd_server::start(config).await?;
     if !server.app.store.has_admin()? {
         eprintln!(
