@@ -188,9 +188,9 @@ async fn main() -> anyhow::Result<()> {
     let hot = make_accounts(&args, &admin_token, "hot", args.hot).await?;
     println!(
         "| parked waiters | RSS/waiter parked (KiB) | RSS/waiter incl. conn + waitset (KiB) | commits/s target / achieved | \
-         commit RTT p50 / p99 (ms) | notify p50 (ms) | notify p99 (ms) | notify max (ms) | samples | fan-out wake p50 / p99 (ms) |"
+         commit RTT p50 / p99 (ms) | notify p50 (ms) | notify p99 (ms) | notify max (ms) | wake after commit ack p99 (ms) | samples | fan-out wake p50 / p99 (ms) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &args.waiters {
         let row = phases::run_n(&args, &admin_token, &idle, &hot, n).await?;
         println!("{row}");

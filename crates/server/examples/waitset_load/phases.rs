@@ -48,19 +48,25 @@ pub async fn run_n(
     );
     eprintln!("N={n}: RSS {base} -> {rss0} (conns open) -> {rss1} KiB (parked)");
 
-    let (achieved, mut lat, mut rtt) = sustained(args, admin_token, hot, &mut tasks).await?;
+    let Sustained {
+        rate,
+        notify: mut lat,
+        mut rtt,
+        mut lag,
+    } = sustained(args, admin_token, hot, &mut tasks).await?;
     eprintln!("N={n}: {} notify samples", lat.len());
     let mut fan = fanout(args, idle, n, &mut rx).await?;
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     Ok(format!(
-        "| {n} | {parked:.1} | {total:.1} | {} / {achieved:.0} | {:.2} / {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} / {:.2} |",
+        "| {n} | {parked:.1} | {total:.1} | {} / {rate:.0} | {:.2} / {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {:.2} / {:.2} |",
         args.rate,
         pct(&mut rtt, 50.0),
         pct(&mut rtt, 99.0),
         pct(&mut lat, 50.0),
         pct(&mut lat, 99.0),
         pct(&mut lat, 100.0),
+        pct(&mut lag, 99.0),
         lat.len(),
         pct(&mut fan, 50.0),
         pct(&mut fan, 99.0),
@@ -153,78 +159,124 @@ async fn waiter(
     Ok(())
 }
 
-/// Commits at `args.rate` for `args.duration` over the hot accounts, each watched by a probe waiter;
-/// returns the achieved commit rate, the commit → answer latencies and the commit round trips, in ms.
+/// Times of one sustained commit: request sent, answer received, probe's answer received.
+#[derive(Clone, Copy, Default)]
+struct Commit {
+    sent: Option<Instant>,
+    acked: Option<Instant>,
+    answered: Option<Instant>,
+}
+
+/// Latencies of the sustained phase, in ms.
+pub struct Sustained {
+    pub rate: f64,
+    /// Commit request sent → the probe's answer received.
+    pub notify: Vec<f64>,
+    /// Commit request sent → commit answer received.
+    pub rtt: Vec<f64>,
+    /// Commit answer received → probe's answer received (0 when the probe was answered first): the
+    /// WaitSet path alone, without the store's commit time.
+    pub lag: Vec<f64>,
+}
+
+/// Commits at `args.rate` for `args.duration` over the hot accounts, each watched by a probe waiter.
 async fn sustained(
     args: &Args,
     admin_token: &str,
     hot: &[Account],
     tasks: &mut JoinSet<anyhow::Result<()>>,
-) -> anyhow::Result<(f64, Vec<f64>, Vec<f64>)> {
-    let pending: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; hot.len()]));
-    let samples: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+) -> anyhow::Result<Sustained> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let total = (args.rate as f64 * args.duration.as_secs_f64()) as u64;
+    // Per hot account: the commit whose answer its probe waits for.
+    let pending: Arc<Mutex<Vec<Option<usize>>>> = Arc::new(Mutex::new(vec![None; hot.len()]));
+    let commits: Arc<Mutex<Vec<Commit>>> =
+        Arc::new(Mutex::new(vec![Commit::default(); usize::try_from(total)?]));
     let ids: Vec<String> = hot.iter().map(|a| a.id.clone()).collect();
     let sets = create_waitsets(args, admin_token, &ids).await?;
     for (k, ws) in sets.into_iter().enumerate() {
         let conn = Conn::open(args.admin_port, "/service/admin/soap").await?;
-        let (pending, samples) = (pending.clone(), samples.clone());
+        let (pending, commits) = (pending.clone(), commits.clone());
         tasks.spawn(waiter(
             conn,
             ws,
             admin_token.to_owned(),
             move |t, signalled| {
-                let sent = pending
+                let i = pending
                     .lock()
                     .ok()
                     .and_then(|mut p| p.get_mut(k).and_then(Option::take));
-                if let (true, Some(sent)) = (signalled, sent)
-                    && let Ok(mut s) = samples.lock()
+                if let (true, Some(i)) = (signalled, i)
+                    && let Ok(mut c) = commits.lock()
+                    && let Some(c) = c.get_mut(i)
                 {
-                    s.push(t.duration_since(sent).as_secs_f64() * 1000.0);
+                    c.answered = Some(t);
                 }
             },
         ));
     }
     // Let the probes park (their first answer, if any, carries no pending commit).
     tokio::time::sleep(Duration::from_millis(500)).await;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let total = (args.rate as f64 * args.duration.as_secs_f64()) as u64;
     let start = tokio::time::Instant::now();
     let mut committers = JoinSet::new();
     for c in 0..args.committers {
-        let (hot, pending) = (hot.to_vec(), pending.clone());
+        let (hot, pending, commits) = (hot.to_vec(), pending.clone(), commits.clone());
         let (port, rate, step) = (args.user_port, args.rate, args.committers as u64);
         committers.spawn(async move {
             let mut conn = Conn::open(port, "/service/soap").await?;
-            let mut rtt = Vec::new();
             let mut i = c as u64;
             while i < total {
+                #[allow(clippy::cast_precision_loss)]
                 let at = start + Duration::from_secs_f64(i as f64 / rate as f64);
                 tokio::time::sleep_until(at).await;
                 #[allow(clippy::cast_possible_truncation)]
-                let k = (i % hot.len() as u64) as usize;
+                let (k, idx) = ((i % hot.len() as u64) as usize, i as usize);
                 let sent = Instant::now();
                 if let Ok(mut p) = pending.lock() {
-                    p[k] = Some(sent);
+                    p[k] = Some(idx);
                 }
                 let cn = json!({"cn": {"a": [{"n": "firstName", "_content": format!("c{i}")}]}});
                 conn.call("CreateContactRequest", MAIL_NS, cn, Some(&hot[k].token))
                     .await?;
-                rtt.push(sent.elapsed().as_secs_f64() * 1000.0);
+                let acked = Instant::now();
+                if let Ok(mut c) = commits.lock() {
+                    c[idx].sent = Some(sent);
+                    c[idx].acked = Some(acked);
+                }
                 i += step;
             }
-            anyhow::Ok(rtt)
+            anyhow::Ok(())
         });
     }
-    let mut rtt = Vec::new();
     while let Some(r) = committers.join_next().await {
-        rtt.extend(r??);
+        r??;
     }
     let elapsed = start.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let lat = samples.lock().map(|s| s.clone()).unwrap_or_default();
+    let commits = commits.lock().map(|c| c.clone()).unwrap_or_default();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut out = Sustained {
+        rate: 0.0,
+        notify: Vec::new(),
+        rtt: Vec::new(),
+        lag: Vec::new(),
+    };
+    for c in &commits {
+        let (Some(sent), Some(acked)) = (c.sent, c.acked) else {
+            continue;
+        };
+        out.rtt.push(ms(acked - sent));
+        if let Some(answered) = c.answered {
+            out.notify
+                .push(ms(answered.saturating_duration_since(sent)));
+            out.lag.push(ms(answered.saturating_duration_since(acked)));
+        }
+    }
     #[allow(clippy::cast_precision_loss)]
-    Ok((rtt.len() as f64 / elapsed, lat, rtt))
+    {
+        out.rate = out.rtt.len() as f64 / elapsed;
+    }
+    Ok(out)
 }
 
 /// Single commits to idle accounts, each answered by the N/accounts waiters of that account.
