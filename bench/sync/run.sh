@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sync benchmark: linux-clk (10,464 messages) loaded into a local Dovecot, then
-#   minimal raw UID FETCH of headers  vs  inboxd initial sync  vs  mbsync (if installed),
-# plus no-change refreshes. Prints a Markdown table. Needs dovecot-imapd (and optionally isync).
+#   minimal raw UID FETCH of flags and of headers  vs  inboxd initial sync  vs  mbsync (if installed),
+# plus no-change refreshes (cold sync_once and a running worker). Prints a Markdown table.
+# Needs dovecot-imapd (and optionally isync). Environment knobs: see bench/sync/README.md.
 #
 # Usage: bench/sync/run.sh [MBOX[.gz]]   (default: the shared linux-clk corpus)
 set -euo pipefail
