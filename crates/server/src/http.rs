@@ -95,10 +95,12 @@ fn spawn_listener(listener: TcpListener, router: Router, shutdown: Shutdown) -> 
             };
             let stream = match accepted {
                 Ok((stream, _)) => stream,
+                // A peer that gave up before we accepted: nothing to do.
+                Err(e) if is_connection_error(&e) => continue,
                 Err(e) => {
-                    // Out of fds or similar: back off briefly instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    // Out of fds or similar: back off instead of spinning (as axum::serve does).
+                    tracing::error!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
             };
@@ -117,6 +119,15 @@ fn spawn_listener(listener: TcpListener, router: Router, shutdown: Shutdown) -> 
         drop(listener);
         close_tx.closed().await;
     })
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// hyper's read buffer limit per connection (its minimum); SOAP bodies are streamed into `to_bytes`.
