@@ -5,16 +5,12 @@ use inboxd_model::ItemId;
 use inboxd_soap::{Element, Fault};
 use inboxd_store::Item;
 
-use super::{msg_action, parse_ids};
+use super::{action_spec, msg_action, parse_ids};
 use crate::cx::Cx;
 
 pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     let account = cx.target_account()?;
-    let action = req
-        .child("action")
-        .ok_or_else(|| Fault::invalid_request("missing <action>"))?;
-    let op = action.required("op")?;
-    let ids_text = action.required("id")?;
+    let (action, op, ids_text) = action_spec(req)?;
     let mut messages: Vec<ItemId> = Vec::new();
     for conv in parse_ids(&ids_text)? {
         let item = cx

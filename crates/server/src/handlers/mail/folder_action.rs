@@ -7,16 +7,12 @@ use inboxd_imap_driver::{QueuedFolderOp, queue_folder_op, rechurn};
 use inboxd_soap::{Element, Fault, NS_MAIL};
 use inboxd_store::Item;
 
-use super::{commit, load_item, parse_id};
+use super::{action_spec, commit, load_item, parse_id};
 use crate::cx::Cx;
 
 pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     let account = cx.target_account()?;
-    let action = req
-        .child("action")
-        .ok_or_else(|| Fault::invalid_request("missing <action>"))?;
-    let op = action.required("op")?;
-    let id_text = action.required("id")?;
+    let (action, op, id_text) = action_spec(req)?;
     let id = parse_id(&id_text)?;
     if !matches!(load_item(cx, &account, id)?, Item::Folder(_)) {
         return Err(Fault::no_such_folder(&id_text));

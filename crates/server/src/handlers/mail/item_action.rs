@@ -5,7 +5,7 @@
 use inboxd_model::ItemType;
 use inboxd_soap::{Element, Fault, NS_MAIL};
 
-use super::{commit, load_item, parse_id, parse_ids, render};
+use super::{action_spec, commit, load_item, parse_id, parse_ids, render};
 use crate::cx::Cx;
 
 /// `only`: the item type the request is limited to (ContactActionRequest acts on contacts only).
@@ -16,11 +16,7 @@ pub fn handle(
     only: Option<ItemType>,
 ) -> Result<Element, Fault> {
     let account = cx.target_account()?;
-    let action = req
-        .child("action")
-        .ok_or_else(|| Fault::invalid_request("missing <action>"))?;
-    let op = action.required("op")?;
-    let ids_text = action.required("id")?;
+    let (_, op, ids_text) = action_spec(req)?;
     let ids = parse_ids(&ids_text)?;
     for id in &ids {
         let item = load_item(cx, &account, *id)?;

@@ -77,6 +77,15 @@ fn load_item(cx: &Cx, account: &Account, id: ItemId) -> Result<Item, Fault> {
         .ok_or_else(|| Fault::no_such_item(id))
 }
 
+/// The `<action op="…" id="…"/>` of an *ActionRequest: the element (for op-specific attributes such as `l` or
+/// `name`), the op, and the raw id text.
+fn action_spec(req: &Element) -> Result<(&Element, String, String), Fault> {
+    let action = req
+        .child("action")
+        .ok_or_else(|| Fault::invalid_request("missing <action>"))?;
+    Ok((action, action.required("op")?, action.required("id")?))
+}
+
 /// Parses an item id attribute (`id="257"`).
 fn parse_id(s: &str) -> Result<ItemId, Fault> {
     s.trim()

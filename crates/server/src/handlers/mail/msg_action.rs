@@ -11,16 +11,12 @@ use inboxd_soap::{Element, Fault, NS_MAIL};
 use inboxd_store::{Account, Item, folder_ids};
 
 use super::get_msg::no_such_msg;
-use super::{commit, load_item, parse_id, parse_ids};
+use super::{action_spec, commit, load_item, parse_id, parse_ids};
 use crate::cx::Cx;
 
 pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     let account = cx.target_account()?;
-    let action = req
-        .child("action")
-        .ok_or_else(|| Fault::invalid_request("missing <action>"))?;
-    let op = action.required("op")?;
-    let ids_text = action.required("id")?;
+    let (action, op, ids_text) = action_spec(req)?;
     let ids = parse_ids(&ids_text)?;
     for id in &ids {
         let item = cx
