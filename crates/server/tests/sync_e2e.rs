@@ -14,10 +14,6 @@ use inboxd_soap::{Element, NS_ADMIN, NS_MAIL};
 use inboxd_store::ImapSecurity;
 use support::TestServer;
 
-fn a(n: &str, v: impl Into<String>) -> Element {
-    Element::text_child("a", v.into()).with_attr("n", n)
-}
-
 /// Counts messages and conversations in a full SyncRequest answer.
 fn count(el: &Element, name: &str) -> usize {
     el.children
@@ -63,23 +59,7 @@ async fn worker_mirrors_dovecot_and_wakes_waitsets() {
     })
     .await;
     let admin = t.admin_token().await;
-    let create = Element::ns("CreateAccountRequest", NS_ADMIN)
-        .with_attr("name", "alice@example.test")
-        .with_attr("password", "pw")
-        .with_child(a("imapHost", "127.0.0.1"))
-        .with_child(a("imapPort", dovecot.port.to_string()))
-        .with_child(a("imapSecurity", "none"))
-        .with_child(a("imapUser", USER))
-        .with_child(a("imapPassword", PASSWORD));
-    let created = t.admin(&admin, create).await;
-    assert_eq!(created.status, 200, "{}", created.raw);
-    let id = created.body.child("account").unwrap().scalar("id").unwrap();
-    let user = t
-        .user_token("alice@example.test", "pw")
-        .await
-        .body
-        .scalar("authToken")
-        .unwrap();
+    let (id, user) = t.provision_imap_account(dovecot.port, USER, PASSWORD).await;
 
     // Token 1 = the account's state right after creation (system folders): anything the sync commits is beyond it.
     let cws = Element::ns("CreateWaitSetRequest", NS_MAIL)

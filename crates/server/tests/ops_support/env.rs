@@ -11,7 +11,7 @@ use crate::common::proxy::StrictProxy;
 use crate::support::TestServer;
 use inboxd_model::{AccountId, ItemId};
 use inboxd_server::ServerConfig;
-use inboxd_soap::{Element, Format, NS_ADMIN, NS_MAIL};
+use inboxd_soap::{Element, Format, NS_MAIL};
 use inboxd_store::{ImapSecurity, Message};
 
 use super::proxy::OpsProxy;
@@ -42,10 +42,6 @@ pub fn tweak(dovecot: &Dovecot) -> impl FnOnce(&mut ServerConfig) + use<> {
     }
 }
 
-fn a(n: &str, v: impl Into<String>) -> Element {
-    Element::text_child("a", v.into()).with_attr("n", n)
-}
-
 /// Dovecot with INBOX = messages 1..4 (2 replies to 1; 3 is \Seen) and empty Archive, Later, Trash; inboxd in
 /// front of it through `OpsProxy` (vanilla: plus the strict proxy; else advertising `caps`), mirrored.
 pub async fn setup(vanilla: bool, caps: &[&str]) -> Env {
@@ -70,24 +66,7 @@ pub async fn setup(vanilla: bool, caps: &[&str]) -> Env {
         (None, OpsProxy::start(dovecot.port, caps).await)
     };
     let t = TestServer::start_with(tweak(&dovecot)).await;
-    let admin = t.admin_token().await;
-    let create = Element::ns("CreateAccountRequest", NS_ADMIN)
-        .with_attr("name", "alice@example.test")
-        .with_attr("password", "pw")
-        .with_child(a("imapHost", "127.0.0.1"))
-        .with_child(a("imapPort", proxy.port.to_string()))
-        .with_child(a("imapSecurity", "none"))
-        .with_child(a("imapUser", USER))
-        .with_child(a("imapPassword", PASSWORD));
-    let created = t.admin(&admin, create).await;
-    assert_eq!(created.status, 200, "{}", created.raw);
-    let id = created.body.child("account").unwrap().scalar("id").unwrap();
-    let user = t
-        .user_token("alice@example.test", "pw")
-        .await
-        .body
-        .scalar("authToken")
-        .unwrap();
+    let (id, user) = t.provision_imap_account(proxy.port, USER, PASSWORD).await;
     let env = Env {
         dovecot,
         strict,

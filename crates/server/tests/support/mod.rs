@@ -177,6 +177,31 @@ impl TestServer {
         a.body.child("account").unwrap().scalar("id").unwrap()
     }
 
+    /// Provisions `alice@example.test` (password `pw`) over admin SOAP with a plaintext IMAP source at
+    /// 127.0.0.1:`port`; returns the account id and a user token. The server's worker starts mirroring at once.
+    pub async fn provision_imap_account(
+        &self,
+        port: u16,
+        imap_user: &str,
+        imap_password: &str,
+    ) -> (String, String) {
+        let admin = self.admin_token().await;
+        let a = |n: &str, v: &str| Element::text_child("a", v).with_attr("n", n);
+        let create = Element::ns("CreateAccountRequest", NS_ADMIN)
+            .with_attr("name", "alice@example.test")
+            .with_attr("password", "pw")
+            .with_child(a("imapHost", "127.0.0.1"))
+            .with_child(a("imapPort", &port.to_string()))
+            .with_child(a("imapSecurity", "none"))
+            .with_child(a("imapUser", imap_user))
+            .with_child(a("imapPassword", imap_password));
+        let created = self.admin(&admin, create).await;
+        assert_eq!(created.status, 200, "{}", created.raw);
+        let id = created.body.child("account").unwrap().scalar("id").unwrap();
+        let auth = self.user_token("alice@example.test", "pw").await;
+        (id, auth.body.scalar("authToken").unwrap())
+    }
+
     /// A new account and a user token for it.
     pub async fn new_user(&self, admin_token: &str, name: &str) -> (String, String) {
         let id = self.create_account(admin_token, name, "pw").await;
