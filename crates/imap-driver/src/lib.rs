@@ -6,8 +6,9 @@
 //! (`inboxd-imap-sync`) and the IMAP syntax (`inboxd_imap_sync::wire`).
 //!
 //! # Entry points
-//! - [`spawn_worker`]`(store, account, SyncConfig)` → [`WorkerHandle`] (`sync_now`, `status`/`watch`,
-//!   `shutdown`): keeps one account in sync, polling every `poll_interval` (60 s).
+//! - [`spawn_worker`]`(store, account, SyncConfig)` → [`WorkerHandle`] (`sync_now`, `fetch_body`,
+//!   `status`/`watch`, `shutdown`): keeps one account in sync, polling every `poll_interval` (60 s).
+//! - [`stored_body`]: the MIME parts of a fetched body ([`StoredPart`]), stored by the batch that fetched it.
 //! - [`sync_once`] / [`sync_once_with`]: one full cycle for `inboxd sync`, reporting [`ProgressEvent`]s.
 //! - [`verify_login`] / [`verify_login_with`]: credential check for `inboxd account add`.
 //! - [`Connection`]: a raw IMAP session (tests, benchmarks, tools).
@@ -17,8 +18,10 @@
 //! # Layout
 //! `connection` (+ `stream`, `tls`): sockets and framing. `runner`: drives one engine (actions, events);
 //! `worker` and `once` wrap it, each session on its own thread (`thread`). `persist`: engine batches → store
-//! items and sync state. `ops`, `local_ops`, `folder_ops`: client operations. `clock`: the one wall-clock read.
+//! items and sync state; `body`: fetched bodies in the sync state. `ops`, `local_ops`, `folder_ops`: client
+//! operations. `clock`: the one wall-clock read.
 
+mod body;
 mod clock;
 mod config;
 mod connection;
@@ -34,6 +37,7 @@ mod thread;
 mod tls;
 mod worker;
 
+pub use body::{BODY_SPACE, StoredPart, stored_body};
 pub use config::{ProgressEvent, SyncConfig, SyncSummary};
 pub use connection::{Connection, Reply};
 pub use error::DriverError;

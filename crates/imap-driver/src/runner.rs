@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use inboxd_imap_sync::wire::{self, Command, Response, Untagged};
 use inboxd_imap_sync::{AccountSync, Action, Batch, Input};
-use inboxd_model::AccountId;
+use inboxd_model::{AccountId, ItemId};
 use inboxd_store::{ImapSource, Store};
 
 use crate::clock::now;
@@ -27,6 +27,8 @@ pub(crate) enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Control {
     SyncNow,
+    /// Fetch the body of this store message (`WorkerHandle::fetch_body`).
+    FetchBody(ItemId),
     Shutdown,
 }
 
@@ -317,7 +319,23 @@ impl Runner {
                 }
                 self.feed(Input::SyncNow);
             }
+            Event::Control(Control::FetchBody(item)) => self.fetch_body(item),
             Event::Control(Control::Shutdown) => self.feed(Input::Shutdown),
+        }
+    }
+
+    /// Asks the engine for the body of a mirrored store message; unknown ids (local-only, deleted) are ignored.
+    fn fetch_body(&mut self, item: ItemId) {
+        let umid = self
+            .mirror
+            .messages
+            .iter()
+            .find_map(|(umid, i)| (*i == item).then_some(*umid));
+        match umid {
+            Some(umid) => self.feed(Input::FetchBody { umid }),
+            None => {
+                tracing::debug!(account = %self.account, %item, "body requested for an unmirrored message")
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! Long-running per-account workers: a tokio task that keeps one account in sync (poll every
-//! `poll_interval`, reconnect with backoff), controlled through a [`WorkerHandle`].
+//! `poll_interval`, reconnect with backoff), controlled through a [`WorkerHandle`] (sync now, fetch a body,
+//! status, shutdown).
 
-use inboxd_model::AccountId;
+use inboxd_model::{AccountId, ItemId};
 use inboxd_store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -34,6 +35,13 @@ impl WorkerHandle {
     /// Starts a sync cycle now (no-op if one is running).
     pub fn sync_now(&self) {
         let _ = self.control.try_send(Control::SyncNow);
+    }
+
+    /// Asks the worker to fetch the body of store message `msg` (parts land in the store; read them with
+    /// [`crate::stored_body`]). Best effort: ignored when the worker is busy with a full queue, offline until it
+    /// reconnects, or `msg` is not a mirrored message.
+    pub fn fetch_body(&self, msg: ItemId) {
+        let _ = self.control.try_send(Control::FetchBody(msg));
     }
 
     /// The latest status.

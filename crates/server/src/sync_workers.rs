@@ -1,6 +1,7 @@
 //! The IMAP side of the server: one `inboxd-imap-driver` worker per active account that has an IMAP source.
 //! Workers start with the server, start/restart/stop when an account is created or its IMAP source or status
-//! changes, and sync on demand (`SyncAccountRequest`, or after a client's change that must reach the server).
+//! changes, and sync on demand (`SyncAccountRequest`, or after a client's change that must reach the server)
+//! or fetch a message body on demand (GetMsgRequest).
 //! Sync logic lives in `inboxd-imap-sync`; the socket loop in `inboxd-imap-driver`; this file only decides
 //! which workers exist.
 
@@ -8,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use inboxd_imap_driver::{SyncConfig, WorkerHandle, WorkerStatus, spawn_worker};
-use inboxd_model::AccountId;
+use inboxd_model::{AccountId, ItemId};
 use inboxd_store::{Account, AccountStatus, ImapSource, Store};
 
 /// The running workers, by account. `config: None` disables IMAP sync (tests of the SOAP side).
@@ -70,6 +71,20 @@ impl SyncWorkers {
             .get(account)
             .map(|(_, w)| w.sync_now())
             .is_some()
+    }
+
+    /// Asks the account's worker to fetch the body of message `msg` (see `inboxd_imap_driver::stored_body`);
+    /// false when it has no worker or its worker is offline, so nothing will arrive soon.
+    pub fn fetch_body(&self, account: &AccountId, msg: ItemId) -> bool {
+        let workers = self.workers();
+        let Some((_, w)) = workers.get(account) else {
+            return false;
+        };
+        if !w.status().connected {
+            return false;
+        }
+        w.fetch_body(msg);
+        true
     }
 
     /// The account's worker status, if it has a worker.

@@ -3,10 +3,13 @@
 //!
 //! Order matters: folders (parents first) and conversations before the messages that point at them;
 //! message deletions before insertions (a UIDVALIDITY reset reuses UIDs); conversation and folder deletions
-//! last, once their messages moved away.
+//! last, once their messages moved away. Fetched bodies: their parts go to the `body` space (`crate::body`)
+//! in the same commit, and leave it when their message is deleted.
 
-use inboxd_imap_sync::Batch;
+use inboxd_imap_sync::{Batch, MessageWrite};
 use inboxd_store::{StoreError, Txn};
+
+use crate::body;
 
 use super::codec::{self, space};
 use super::folders::{delete_folders, put_folders};
@@ -51,6 +54,7 @@ pub(crate) fn apply(
             }
         }
     }
+    forget_deleted_bodies(txn, batch, mirror)?;
     write_messages(txn, batch, mirror, &mut stats)?;
     for (id, conv) in &batch.conversations {
         if conv.is_none() {
@@ -65,12 +69,11 @@ pub(crate) fn apply(
     for (umid, body) in &batch.bodies {
         if let Some(item) = mirror.messages.get(umid) {
             let attachments = body.parts.iter().any(|p| p.file_name.is_some());
-            delete_ignoring_missing(txn.set_message_body(
-                *item,
-                Some(&body.snippet),
-                attachments,
-                true,
-            ))?;
+            match txn.set_message_body(*item, Some(&body.snippet), attachments, true) {
+                Ok(()) => body::put_body(txn, *item, body)?,
+                Err(StoreError::NoSuchItem | StoreError::NoSuchFolder) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     for p in &batch.problems {
@@ -78,6 +81,23 @@ pub(crate) fn apply(
     }
     stats.problems = batch.problems.len() as u64;
     Ok(stats)
+}
+
+/// Drops the stored bodies of the messages this batch deletes; runs before `write_messages`, which forgets
+/// their store ids.
+fn forget_deleted_bodies(
+    txn: &mut Txn<'_>,
+    batch: &Batch,
+    mirror: &Mirror,
+) -> Result<(), StoreError> {
+    for (umid, w) in &batch.messages {
+        if matches!(w, MessageWrite::Delete)
+            && let Some(item) = mirror.messages.get(umid)
+        {
+            body::remove_body(txn, *item)?;
+        }
+    }
+    Ok(())
 }
 
 /// A missing item means an earlier cascade (folder or conversation delete) already removed it.

@@ -1,4 +1,4 @@
-//! `Txn::sync_put` / `Txn::sync_get` and `Store::sync_load`: the `sync_state` table.
+//! `Txn::sync_put` / `Txn::sync_get` and `Store::sync_load` / `Store::sync_get`: the `sync_state` table.
 
 use inboxd_model::AccountId;
 use rusqlite::{OptionalExtension, params};
@@ -81,6 +81,25 @@ impl Store {
             rows.map(|r| r.db()).collect()
         })
     }
+
+    /// One entry of a sync-state space of an account, as last committed.
+    pub fn sync_get(
+        &self,
+        account: &AccountId,
+        space: &str,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            let account = account_row_for(conn, account)?.key;
+            conn.prepare_cached(
+                "SELECT value FROM sync_state WHERE account = ?1 AND space = ?2 AND key = ?3",
+            )
+            .db()?
+            .query_row(params![account, space, key], |r| r.get(0))
+            .optional()
+            .db()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -132,6 +151,11 @@ mod tests {
             .commit(&acct, Timestamp(3), |t| t.sync_put("loc", "m1", None))
             .unwrap();
         assert_eq!(store.sync_load(&acct, "loc").unwrap().len(), 1);
+        assert_eq!(store.sync_get(&acct, "loc", "m1").unwrap(), None);
+        assert_eq!(
+            store.sync_get(&acct, "loc", "m2").unwrap().as_deref(),
+            Some("b")
+        );
         store
             .commit(&acct, Timestamp(4), |t| t.sync_clear())
             .unwrap();
