@@ -25,8 +25,8 @@ fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
 
 /// The first line containing `needle`, waiting at most `limit`.
 fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> Option<String> {
-    let deadline = std::time::Instant::now() + limit;
-    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+    let deadline = inboxd_server::clock::monotonic_now() + limit;
+    while let Some(left) = deadline.checked_duration_since(inboxd_server::clock::monotonic_now()) {
         match rx.recv_timeout(left) {
             Ok(line) if line.contains(needle) => return Some(line),
             Ok(_) => {}
