@@ -216,6 +216,8 @@ async fn soap(app: Arc<App>, listener: Listener, headers: HeaderMap, body: Body)
     let auth = authenticate(&app, &req, &headers, listener, now);
     drop(headers);
     let SoapRequest { context, body, .. } = req;
+    // Only what the response context needs outlives the request; the context element goes with the handler.
+    let (answer_app, answer_auth) = (app.clone(), auth.clone());
     let cx = Cx {
         app,
         auth,
@@ -224,10 +226,10 @@ async fn soap(app: Arc<App>, listener: Listener, headers: HeaderMap, body: Body)
         format,
         now,
     };
-    let result = handlers::handle(cx.clone(), body).await;
+    let result = handlers::handle(cx, body).await;
     metrics_setup::observe_request(&name, result.is_ok(), started.elapsed());
     match result {
-        Ok(body) => ok_response(format, response_context(&cx), &body),
+        Ok(body) => ok_response(format, response_context(&answer_app, &answer_auth), &body),
         Err(fault) => fault_response(format, &fault, &name),
     }
 }
@@ -287,10 +289,10 @@ fn authenticate(
 }
 
 /// The response header context: the target account's current change id, as Zimbra's `<change token>`.
-fn response_context(cx: &Cx) -> Element {
+fn response_context(app: &App, auth: &Result<Option<AuthInfo>, Fault>) -> Element {
     let mut context = Element::ns("context", inboxd_soap::NS_ZIMBRA);
-    if let Ok(Some(info)) = &cx.auth
-        && let Ok(change) = cx.app.store.change_id(&info.account)
+    if let Ok(Some(info)) = auth
+        && let Ok(change) = app.store.change_id(&info.account)
     {
         context.push(Element::new("change").with_attr("token", change.0));
     }

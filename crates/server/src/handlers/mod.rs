@@ -36,8 +36,13 @@ pub async fn handle(cx: Cx, req: Element) -> Result<Element, Fault> {
     if ns == NS_ZIMBRA && req.name == "BatchRequest" {
         return batch::handle(&cx, &req).await;
     }
-    if let Some(result) = crate::waitset::dispatch(&cx, &req).await {
-        return result;
+    if crate::waitset::is_waitset_request(&req) {
+        // A long poll may park for minutes: keep nothing it does not need (it never reads the context).
+        let cx = Cx {
+            context: None,
+            ..cx
+        };
+        return crate::waitset::dispatch(&cx, req).await;
     }
     tokio::task::spawn_blocking(move || dispatch_sync(&cx, &ns, &req))
         .await

@@ -31,10 +31,10 @@ pub fn account_changed(app: &App, account: &inboxd_store::Account) {
     app.waitsets.account_changed(&account.id, account.status);
 }
 
-/// Handles the request if it is a WaitSet request.
-pub async fn dispatch(cx: &Cx, req: &Element) -> Option<Result<Element, Fault>> {
+/// Which WaitSet request this is, with its response name and namespace; `None` for any other request.
+fn route(req: &Element) -> Option<(&'static str, &'static str, Kind)> {
     let ns = req.ns.as_deref().unwrap_or_default();
-    let kind = match (ns, req.name.as_str()) {
+    Some(match (ns, req.name.as_str()) {
         (NS_MAIL, "CreateWaitSetRequest") => ("CreateWaitSetResponse", NS_MAIL, Kind::Create),
         (NS_ADMIN, "AdminCreateWaitSetRequest") => {
             ("AdminCreateWaitSetResponse", NS_ADMIN, Kind::Create)
@@ -47,16 +47,27 @@ pub async fn dispatch(cx: &Cx, req: &Element) -> Option<Result<Element, Fault>> 
         }
         (NS_ADMIN, "QueryWaitSetRequest") => ("QueryWaitSetResponse", NS_ADMIN, Kind::Query),
         _ => return None,
+    })
+}
+
+/// Whether `req` is one of the WaitSet requests [`dispatch`] handles.
+pub fn is_waitset_request(req: &Element) -> bool {
+    route(req).is_some()
+}
+
+/// Handles a WaitSet request. It takes the request by value so that a long poll can drop the parsed tree
+/// before it parks.
+pub async fn dispatch(cx: &Cx, req: Element) -> Result<Element, Fault> {
+    let Some((name, ns, kind)) = route(&req) else {
+        return Err(Fault::unknown_document(&req.name));
     };
-    let (name, ns, kind) = kind;
     let shell = cx.app.waitsets.clone();
-    let res = match kind {
-        Kind::Create => create::handle(shell, cx, req, name, ns).await,
+    match kind {
+        Kind::Create => create::handle(shell, cx, &req, name, ns).await,
         Kind::Wait => wait::handle(shell, cx, req, name, ns).await,
-        Kind::Destroy => destroy::handle(shell, cx, req, name, ns).await,
-        Kind::Query => query::handle(&shell, cx, req, name, ns),
-    };
-    Some(res)
+        Kind::Destroy => destroy::handle(shell, cx, &req, name, ns).await,
+        Kind::Query => query::handle(&shell, cx, &req, name, ns),
+    }
 }
 
 enum Kind {

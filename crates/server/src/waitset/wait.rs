@@ -27,13 +27,13 @@ enum Step {
 pub(super) async fn handle(
     shell: Arc<WaitSetShell>,
     cx: &Cx,
-    req: &Element,
+    req: Element,
     name: &str,
     ns: &str,
 ) -> Result<Element, Fault> {
     let owner = owner(cx)?;
     let id = WaitSetId::new(req.scalar("waitSet").unwrap_or_default());
-    let step = match inline(&shell, &owner, req, cx.now) {
+    let step = match inline(&shell, &owner, &req, cx.now) {
         Some(step) => step?,
         None => {
             let (req_el, now, sh) = (req.clone(), cx.now, shell.clone());
@@ -44,6 +44,8 @@ pub(super) async fn handle(
             .await?
         }
     };
+    // The request is fully read; free its tree before a park that may last minutes.
+    drop(req);
     let response = match step {
         Step::Answered(r) => r,
         Step::Parked(ticket, rx) => park(shell, id, ticket, rx).await,
