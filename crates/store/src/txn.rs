@@ -96,6 +96,33 @@ impl<'c> Txn<'c> {
         to_i64(self.change.0)
     }
 
+    /// Sets one column (`set` is `col = ?3`) of a folder or message row, stamps its `mod_change` and records the
+    /// touch. The table comes from `kind`, never from input.
+    pub(crate) fn stamp(
+        &mut self,
+        kind: ItemKind,
+        id: ItemId,
+        set: &str,
+        value: impl rusqlite::ToSql,
+    ) -> Result<(), StoreError> {
+        let table = match kind {
+            ItemKind::Folder => "folders",
+            ItemKind::Message => "messages",
+            other => return Err(StoreError::invalid(format!("cannot stamp a {other:?} row"))),
+        };
+        let change = self.change_sql()?;
+        self.conn()
+            .execute(
+                &format!(
+                    "UPDATE {table} SET {set}, mod_change = ?4 WHERE account = ?1 AND id = ?2"
+                ),
+                params![self.key(), id.0, value, change],
+            )
+            .db()?;
+        self.touch(id, kind);
+        Ok(())
+    }
+
     /// Records that `id` was created or modified.
     pub(crate) fn touch(&mut self, id: ItemId, kind: ItemKind) {
         if !self.deleted.contains_key(&id) {

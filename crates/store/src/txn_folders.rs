@@ -207,7 +207,7 @@ impl Txn<'_> {
             return Ok(());
         }
         self.check_no_sibling(folder.parent.unwrap_or_default(), name, Some(id))?;
-        self.update_folder(id, "name = ?3", name)
+        self.stamp(ItemKind::Folder, id, "name = ?3", name)
     }
 
     /// Moves a user folder under `parent`; moving a folder into itself or its own subtree is `Invalid`.
@@ -224,7 +224,7 @@ impl Txn<'_> {
             ));
         }
         self.check_no_sibling(parent, &folder.name, Some(id))?;
-        self.update_folder(id, "parent = ?3", parent.0)
+        self.stamp(ItemKind::Folder, id, "parent = ?3", parent.0)
     }
 
     /// Sets the remote mailbox name and special-use attribute (system folders allowed).
@@ -245,25 +245,6 @@ impl Txn<'_> {
                 "UPDATE folders SET imap_path = ?3, special_use = ?4, mod_change = ?5 \
                  WHERE account = ?1 AND id = ?2",
                 params![self.key(), id.0, imap_path, special_use, change],
-            )
-            .db()?;
-        self.touch(id, ItemKind::Folder);
-        Ok(())
-    }
-
-    fn update_folder(
-        &mut self,
-        id: ItemId,
-        set: &str,
-        value: impl rusqlite::ToSql,
-    ) -> Result<(), StoreError> {
-        let change = self.change_sql()?;
-        self.conn()
-            .execute(
-                &format!(
-                    "UPDATE folders SET {set}, mod_change = ?4 WHERE account = ?1 AND id = ?2"
-                ),
-                params![self.key(), id.0, value, change],
             )
             .db()?;
         self.touch(id, ItemKind::Folder);

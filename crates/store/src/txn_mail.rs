@@ -67,25 +67,6 @@ impl Txn<'_> {
         Ok(())
     }
 
-    fn stamp_message(
-        &mut self,
-        id: ItemId,
-        set: &str,
-        value: impl rusqlite::ToSql,
-    ) -> Result<(), StoreError> {
-        let change = self.change_sql()?;
-        self.conn()
-            .execute(
-                &format!(
-                    "UPDATE messages SET {set}, mod_change = ?4 WHERE account = ?1 AND id = ?2"
-                ),
-                params![self.key(), id.0, value, change],
-            )
-            .db()?;
-        self.touch(id, ItemKind::Message);
-        Ok(())
-    }
-
     /// Inserts a message. `NoSuchFolder` for a missing folder, `NoSuchItem` for a missing
     /// conversation, `Invalid` for a UID already used in the folder or bad flags/references.
     pub fn insert_message(&mut self, m: NewMessage) -> Result<ItemId, StoreError> {
@@ -144,7 +125,7 @@ impl Txn<'_> {
         if self.require_message(id)?.flags == flags {
             return Ok(());
         }
-        self.stamp_message(id, "flags = ?3", join_words(&flags))
+        self.stamp(ItemKind::Message, id, "flags = ?3", join_words(&flags))
     }
 
     /// Moves a message to `folder` with its UID there (`None`: not known yet). Same folder and UID
@@ -211,7 +192,7 @@ impl Txn<'_> {
         if m.conversation == Some(conv) {
             return Ok(());
         }
-        self.stamp_message(msg, "conversation = ?3", conv.0)
+        self.stamp(ItemKind::Message, msg, "conversation = ?3", conv.0)
     }
 
     /// Deletes a message. Its conversation's summary is left to the caller.
@@ -277,7 +258,12 @@ impl Txn<'_> {
     pub fn delete_conversation(&mut self, id: ItemId) -> Result<(), StoreError> {
         self.require_conversation(id)?;
         for m in read::messages(self.conn(), self.key(), Filter::InConversation(id))? {
-            self.stamp_message(m.id, "conversation = ?3", Option::<i64>::None)?;
+            self.stamp(
+                ItemKind::Message,
+                m.id,
+                "conversation = ?3",
+                Option::<i64>::None,
+            )?;
         }
         self.conn()
             .execute(
