@@ -1,22 +1,22 @@
-//! HTTP in, SOAP out: the two listeners, body limits, format detection, token extraction, fault status codes.
+//! HTTP in, SOAP out: the two listeners, routing, body limits, format detection, token extraction, fault
+//! status codes. The HTTP/1.1 wire itself (connections, parsing, keep-alive, hang-ups) is `http1`.
 //!
 //! Every SOAP answer is built here: 200 with the response envelope, or 500 with a Fault (as Zimbra does). The
 //! format follows the request body (`<` XML, `{` JSON), never the Content-Type, because real clients send odd ones.
+
+#[path = "http1/mod.rs"]
+mod http1;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use bytes::Bytes;
 use inboxd_soap::{Element, Fault, Format, Limits, SoapRequest};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use self::http1::{Body, Head, Method, Reply, Response, Settings};
 use crate::app::App;
 use crate::config::ServerConfig;
 use crate::cx::{AuthInfo, Cx, Listener};
@@ -29,6 +29,7 @@ pub struct RunningServer {
     pub user_addr: SocketAddr,
     pub admin_addr: SocketAddr,
     shutdown: Shutdown,
+    http: Arc<Settings>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -52,6 +53,13 @@ impl RunningServer {
     pub fn shutdown_handle(&self) -> Shutdown {
         self.shutdown.clone()
     }
+
+    /// Changes how long a client may take to send a request head once it has started (default 30 s; each
+    /// body read may stall as long), and how long a keep-alive connection may wait for its next request
+    /// (default 10 min). Applies to requests read from now on; tests shorten them.
+    pub fn set_http_timeouts(&self, head: Duration, idle: Duration) {
+        self.http.set_timeouts(head, idle);
+    }
 }
 
 /// Opens the store, binds both listeners and starts serving.
@@ -63,9 +71,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     crate::app::start_background(&app, &shutdown);
     let user_addr = user_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
+    let http = Arc::new(Settings::new(app.config.max_body_bytes));
+    let site = |listener| {
+        Arc::new(Site {
+            app: app.clone(),
+            listener,
+        })
+    };
     let tasks = vec![
-        spawn_listener(user_listener, user_router(app.clone()), shutdown.clone()),
-        spawn_listener(admin_listener, admin_router(app.clone()), shutdown.clone()),
+        spawn_listener(user_listener, site(Listener::User), &http, &shutdown),
+        spawn_listener(admin_listener, site(Listener::Admin), &http, &shutdown),
     ];
     tracing::info!(%user_addr, %admin_addr, data = %app.config.data_dir.display(), "inboxd serving");
     Ok(RunningServer {
@@ -73,21 +88,24 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         user_addr,
         admin_addr,
         shutdown,
+        http,
         tasks,
     })
 }
 
 /// Accepts connections until shutdown, then lets each finish its in-flight request and waits for all of them.
 ///
-/// Connections are served with hyper's HTTP/1 builder directly (not `axum::serve`): TCP_NODELAY on every
-/// socket (small SOAP answers must not wait for Nagle), writev instead of flattening bodies into the write
-/// buffer, and one small per-connection future, because thousands of long polls sit parked at once.
-fn spawn_listener(listener: TcpListener, router: Router, shutdown: Shutdown) -> JoinHandle<()> {
+/// TCP_NODELAY on every socket: small SOAP answers must not wait for Nagle.
+fn spawn_listener(
+    listener: TcpListener,
+    site: Arc<Site>,
+    settings: &Arc<Settings>,
+    shutdown: &Shutdown,
+) -> JoinHandle<()> {
+    let (settings, shutdown) = (settings.clone(), shutdown.clone());
     tokio::spawn(async move {
+        // Each connection holds a receiver; the sender sees `closed` once all of them are gone.
         let (close_tx, close_rx) = tokio::sync::watch::channel(());
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.keep_alive(true).writev(true).max_buf_size(MAX_BUF);
-        let http = Arc::new(http);
         loop {
             let accepted = tokio::select! {
                 res = listener.accept() => res,
@@ -107,13 +125,12 @@ fn spawn_listener(listener: TcpListener, router: Router, shutdown: Shutdown) -> 
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
-            tokio::spawn(serve_connection(
-                http.clone(),
-                stream,
-                router.clone(),
-                shutdown.clone(),
-                close_rx.clone(),
-            ));
+            let close = close_rx.clone();
+            let conn = http1::serve(stream, site.clone(), settings.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                conn.await;
+                drop(close);
+            });
         }
         drop(close_rx);
         drop(listener);
@@ -130,112 +147,98 @@ fn is_connection_error(e: &std::io::Error) -> bool {
     )
 }
 
-/// hyper's read buffer limit per connection (its minimum); SOAP bodies are streamed into `to_bytes`.
-const MAX_BUF: usize = 8192;
+/// One listener's routes: SOAP on its path, `/metrics` on the admin listener.
+struct Site {
+    app: Arc<App>,
+    listener: Listener,
+}
 
-async fn serve_connection(
-    http: Arc<hyper::server::conn::http1::Builder>,
-    stream: tokio::net::TcpStream,
-    router: Router,
-    shutdown: Shutdown,
-    _close: tokio::sync::watch::Receiver<()>,
-) {
-    let service = hyper::service::service_fn(move |req: axum::http::Request<_>| {
-        tower::ServiceExt::oneshot(router.clone(), req.map(Body::new))
-    });
-    let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-    let mut conn = std::pin::pin!(conn);
-    tokio::select! {
-        res = conn.as_mut() => {
-            if let Err(e) = res {
-                tracing::trace!(error = %e, "connection ended with an error");
-            }
-            return;
-        }
-        () = shutdown.wait() => conn.as_mut().graceful_shutdown(),
+impl http1::Service for Site {
+    fn call(&self, head: &Head, body: Body) -> Reply {
+        let soap_path = match self.listener {
+            Listener::User => "/service/soap",
+            Listener::Admin => "/service/admin/soap",
+        };
+        let is_soap = head
+            .path
+            .strip_prefix(soap_path)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        let is_metrics = self.listener == Listener::Admin && head.path == "/metrics";
+        Reply::Ready(match (head.method, is_soap, is_metrics) {
+            (Method::Post, true, _) => return soap(&self.app, self.listener, head, body),
+            (Method::Get, _, true) => Response::new(
+                200,
+                "text/plain; version=0.0.4",
+                metrics_setup::render().into(),
+            ),
+            (_, true, _) => not_allowed("POST"),
+            (_, _, true) => not_allowed("GET"),
+            _ => Response::text(404, "not found"),
+        })
     }
-    if let Err(e) = conn.await {
-        tracing::trace!(error = %e, "connection ended with an error");
+}
+
+fn not_allowed(allow: &'static str) -> Response {
+    Response {
+        allow: Some(allow),
+        ..Response::text(405, "method not allowed")
     }
 }
 
-fn user_router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/service/soap", post(user_soap))
-        .route("/service/soap/", post(user_soap))
-        .route("/service/soap/{*request}", post(user_soap))
-        .with_state(app)
-}
-
-fn admin_router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/service/admin/soap", post(admin_soap))
-        .route("/service/admin/soap/", post(admin_soap))
-        .route("/service/admin/soap/{*request}", post(admin_soap))
-        .route("/metrics", get(metrics))
-        .with_state(app)
-}
-
-async fn user_soap(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
-    soap(app, Listener::User, headers, body).await
-}
-
-async fn admin_soap(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
-    soap(app, Listener::Admin, headers, body).await
-}
-
-async fn metrics() -> Response {
-    let text = metrics_setup::render();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
-}
-
-async fn soap(app: Arc<App>, listener: Listener, headers: HeaderMap, body: Body) -> Response {
+/// Parses and authenticates a SOAP request, then hands it to its handler. Only what the answer needs
+/// (format, name, the caller's account for the change token) is kept with the handler's future; the body,
+/// the headers and the parsed tree are gone before a long poll parks.
+fn soap(app: &Arc<App>, listener: Listener, head: &Head, body: Body) -> Reply {
     let started = crate::clock::monotonic_now();
-    let limit = app.config.max_body_bytes;
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
+    let bytes: Bytes = match body {
+        Body::Full(bytes) => bytes,
+        Body::TooLarge { limit } => {
             let fault = Fault::invalid_request(format!("request body exceeds {limit} bytes"));
-            return fault_response(Format::Soap12, &fault, "(too large)");
+            return Reply::Ready(fault_response(Format::Soap12, &fault, "(too large)"));
         }
     };
     let limits = Limits {
-        max_bytes: limit,
+        max_bytes: app.config.max_body_bytes,
         ..Limits::default()
     };
     let req = match inboxd_soap::parse_request(&bytes, &limits) {
         Ok(req) => req,
-        Err(fault) => return fault_response(guess_format(&bytes), &fault, "(unparsed)"),
+        Err(fault) => {
+            return Reply::Ready(fault_response(guess_format(&bytes), &fault, "(unparsed)"));
+        }
     };
-    // The raw body and headers are not needed past this point; a long poll may park below, so they are
-    // dropped now rather than held (with hyper's read buffer they share) for the whole wait.
     drop(bytes);
     let format = req.response_format();
     let name = req.body.name.clone();
     let now = app.clock.now();
-    let auth = authenticate(&app, &req, &headers, listener, now);
-    drop(headers);
+    let auth = authenticate(app, &req, &head.cookies, listener, now);
+    let account = match &auth {
+        Ok(Some(info)) => Some(info.account.clone()),
+        _ => None,
+    };
     let SoapRequest { context, body, .. } = req;
-    // Only what the response context needs outlives the request; the context element goes with the handler.
-    let (answer_app, answer_auth) = (app.clone(), auth.clone());
     let cx = Cx {
-        app,
+        app: app.clone(),
         auth,
         listener,
         context,
         format,
         now,
     };
-    let result = handlers::handle(cx, body).await;
-    metrics_setup::observe_request(&name, result.is_ok(), started.elapsed());
-    match result {
-        Ok(body) => ok_response(format, response_context(&answer_app, &answer_auth), &body),
-        Err(fault) => fault_response(format, &fault, &name),
-    }
+    let handler = handlers::handle(cx, body);
+    let app = app.clone();
+    Reply::Later(Box::pin(async move {
+        let result = handler.await;
+        metrics_setup::observe_request(&name, result.is_ok(), started.elapsed());
+        match result {
+            Ok(body) => ok_response(format, response_context(&app, account.as_ref()), &body),
+            Err(fault) => fault_response(format, &fault, &name),
+        }
+    }))
 }
 
 /// The token from the SOAP context, else from the listener's cookie.
-fn presented_token(req: &SoapRequest, headers: &HeaderMap, listener: Listener) -> Option<String> {
+fn presented_token(req: &SoapRequest, cookies: &[String], listener: Listener) -> Option<String> {
     if let Some(token) = req.auth_token().filter(|t| !t.trim().is_empty()) {
         return Some(token);
     }
@@ -243,30 +246,28 @@ fn presented_token(req: &SoapRequest, headers: &HeaderMap, listener: Listener) -
         Listener::User => ["ZM_AUTH_TOKEN", "ZM_ADMIN_AUTH_TOKEN"],
         Listener::Admin => ["ZM_ADMIN_AUTH_TOKEN", "ZM_AUTH_TOKEN"],
     };
-    let cookies: Vec<(String, String)> = headers
-        .get_all(header::COOKIE)
+    let pairs: Vec<(&str, &str)> = cookies
         .iter()
-        .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .map(|(k, v)| (k.trim(), v.trim()))
         .collect();
     wanted.iter().find_map(|name| {
-        cookies
+        pairs
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.to_string())
     })
 }
 
 fn authenticate(
     app: &App,
     req: &SoapRequest,
-    headers: &HeaderMap,
+    cookies: &[String],
     listener: Listener,
     now: inboxd_model::Timestamp,
 ) -> Result<Option<AuthInfo>, Fault> {
-    let Some(token) = presented_token(req, headers, listener) else {
+    let Some(token) = presented_token(req, cookies, listener) else {
         return Ok(None);
     };
     let claims = app.key.verify(&token, now).map_err(|e| match e {
@@ -288,11 +289,11 @@ fn authenticate(
     }))
 }
 
-/// The response header context: the target account's current change id, as Zimbra's `<change token>`.
-fn response_context(app: &App, auth: &Result<Option<AuthInfo>, Fault>) -> Element {
+/// The response header context: the caller's account's current change id, as Zimbra's `<change token>`.
+fn response_context(app: &App, account: Option<&inboxd_model::AccountId>) -> Element {
     let mut context = Element::ns("context", inboxd_soap::NS_ZIMBRA);
-    if let Ok(Some(info)) = auth
-        && let Ok(change) = app.store.change_id(&info.account)
+    if let Some(account) = account
+        && let Ok(change) = app.store.change_id(account)
     {
         context.push(Element::new("change").with_attr("token", change.0));
     }
@@ -308,25 +309,11 @@ fn guess_format(bytes: &[u8]) -> Format {
 
 fn ok_response(format: Format, context: Element, body: &Element) -> Response {
     let bytes = inboxd_soap::encode_response(format, Some(&context), body);
-    with_headers(StatusCode::OK, format, bytes)
+    Response::new(200, inboxd_soap::content_type(format), bytes)
 }
 
 fn fault_response(format: Format, fault: &Fault, request: &str) -> Response {
     tracing::debug!(request, code = %fault.code, reason = %fault.reason, "soap fault");
     let bytes = inboxd_soap::encode_fault(format, fault);
-    with_headers(StatusCode::INTERNAL_SERVER_ERROR, format, bytes)
-}
-
-fn with_headers(status: StatusCode, format: Format, bytes: Vec<u8>) -> Response {
-    let mut response = (status, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(inboxd_soap::content_type(format)),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
-    response
+    Response::new(500, inboxd_soap::content_type(format), bytes)
 }
