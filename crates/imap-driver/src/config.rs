@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use inboxd_imap_sync::{Credentials, SyncConfig as EngineConfig};
+use inboxd_imap_sync::{Credentials, HeaderFetch, SyncConfig as EngineConfig};
 use inboxd_store::ImapSource;
 
 use crate::{ApplyStats, ConnectOptions};
@@ -27,6 +27,11 @@ pub struct SyncConfig {
     /// Messages whose headers one `UID FETCH` asks for, and so at most per store batch (default 500).
     /// Larger chunks mean fewer round trips and commits; each chunk's reply is held in memory whole.
     pub fetch_chunk: u32,
+    /// Whole header blocks (default) or only the header fields the engine reads. Measured in `bench/sync`
+    /// against Dovecot: the initial sync of 10k list messages fetched 74 MB whole and 13 MB as fields, and
+    /// Dovecot spent 0.26 s serving the whole headers but 0.59 s picking out the fields (uncached). Over a
+    /// fast link the whole block is cheaper for both ends; on a slow one the fields are.
+    pub header_fetch: HeaderFetch,
 }
 
 impl Default for SyncConfig {
@@ -38,6 +43,7 @@ impl Default for SyncConfig {
             retry_max: Duration::from_secs(300),
             use_idle: false,
             fetch_chunk: DEFAULT_FETCH_CHUNK,
+            header_fetch: HeaderFetch::Whole,
         }
     }
 }
@@ -54,6 +60,7 @@ impl SyncConfig {
         c.retry_max = self.retry_max;
         c.use_idle = self.use_idle;
         c.fetch_chunk = self.fetch_chunk;
+        c.header_fetch = self.header_fetch;
         c
     }
 }

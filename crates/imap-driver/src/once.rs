@@ -76,21 +76,24 @@ async fn run_once(
                 .unwrap_or(DriverError::Closed(None)));
         }
         let ev = runner.next_event(None).await;
-        runner.on_event(ev).await;
+        runner.on_event(ev).await?;
     }
     // Log out politely, bounded in time.
     runner
         .on_event(crate::runner::Event::Control(Control::Shutdown))
-        .await;
+        .await?;
     let _ = tokio::time::timeout(config.connect.timeout, async {
         loop {
             if runner.run_actions().await.is_err() || !runner.is_connected() {
                 break;
             }
             let ev = runner.next_event(None).await;
-            runner.on_event(ev).await;
+            if runner.on_event(ev).await.is_err() {
+                break;
+            }
         }
     })
     .await;
+    runner.settle().await?;
     Ok(std::mem::take(&mut runner.summary))
 }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use inboxd_imap_sync::wire::{self, Command, Response, Untagged};
 use inboxd_imap_sync::{AccountSync, Action, Batch, Input};
 use inboxd_model::{AccountId, ItemId};
-use inboxd_store::{ImapSource, Store};
+use inboxd_store::{Committed, ImapSource, Store, StoreError};
 
 use crate::clock::now;
 use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
 use crate::ops;
-use crate::persist::{self, Mirror};
+use crate::persist::{self, ApplyStats, Mirror};
 use crate::{ConnectOptions, Connection, DriverError};
 
 /// What woke the loop.
@@ -21,7 +21,19 @@ pub(crate) enum Event {
     Response(Result<Response, DriverError>),
     Timer,
     Control(Control),
+    /// The store commit running in the background finished.
+    Committed(CommitOutcome),
 }
+
+/// The result of a background commit: the batch's seq, whether it touched folders, the store's answer and
+/// the mirror handed back.
+pub(crate) struct CommitOutcome {
+    seq: u64,
+    folders_changed: bool,
+    result: Result<(Result<Committed<ApplyStats>, StoreError>, Mirror), DriverError>,
+}
+
+type CommitTask = tokio::task::JoinHandle<CommitOutcome>;
 
 /// Requests from a worker handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +69,9 @@ pub(crate) struct Runner {
     acks: Vec<(String, String)>,
     /// Consecutive failed store commits (a persistent store failure must not spin).
     store_failures: u32,
+    /// The batch being committed on the blocking pool while the engine goes on (at most one; it holds the
+    /// mirror until it is settled).
+    committing: Option<CommitTask>,
 }
 
 impl Runner {
@@ -98,6 +113,7 @@ impl Runner {
             progress,
             store_failures: 0,
             acks: Vec::new(),
+            committing: None,
         };
         runner.pick_up_ops().await?;
         Ok(runner)
@@ -105,6 +121,8 @@ impl Runner {
 
     /// Feeds the client ops waiting in the store to the engine (at start and on every wake-up).
     async fn pick_up_ops(&mut self) -> Result<(), DriverError> {
+        // Reads the mirror, which a background commit may hold.
+        self.settle().await?;
         let (st, acct) = (self.store.clone(), self.account.clone());
         let rows = blocking(move || ops::pending(&st, &acct)).await?;
         let fresh: Vec<(String, String)> = rows
@@ -134,10 +152,12 @@ impl Runner {
         self.conn.is_none() && self.engine.poll_timeout().is_none()
     }
 
-    /// Connected, nothing in flight, nothing queued, and the engine only waits for its next cycle.
+    /// Connected, nothing in flight, nothing queued, everything committed, and the engine only waits for
+    /// its next cycle.
     pub(crate) fn cycle_done(&self) -> bool {
         self.conn.is_some()
             && self.inflight.is_none()
+            && self.committing.is_none()
             && self.engine.poll_timeout().is_some_and(|t| t > now())
     }
 
@@ -150,7 +170,14 @@ impl Runner {
         while let Some(action) = self.engine.poll_action() {
             match action {
                 Action::Connect => self.connect().await,
-                Action::Send(cmd) => self.send(cmd).await,
+                Action::Send(cmd) => {
+                    if !read_only(&cmd) {
+                        // The engine orders a batch before a command that changes the server (e.g. the
+                        // copied-marker before COPY): that batch must be durable before the command goes.
+                        self.settle().await?;
+                    }
+                    self.send(cmd).await;
+                }
                 Action::Store(batch) => self.commit(batch).await?,
                 Action::Disconnect => {
                     if let Some(c) = self.conn.take() {
@@ -218,23 +245,55 @@ impl Runner {
         }
     }
 
+    /// Starts committing `batch` on the blocking pool and returns: the engine parses the next replies while
+    /// SQLite writes. Commits stay in order (the previous one is settled first) and the engine hears
+    /// `BatchApplied` only once its batch is durable.
     async fn commit(&mut self, batch: Batch) -> Result<(), DriverError> {
+        self.settle().await?;
         let seq = batch.seq;
         let folders_changed = !batch.folders.is_empty();
         let (store, account) = (self.store.clone(), self.account.clone());
         let mut mirror = std::mem::take(&mut self.mirror);
         let acks = std::mem::take(&mut self.acks);
         let when = now();
-        let result = blocking(move || {
+        self.committing = Some(tokio::task::spawn_blocking(move || {
             let r = store.commit(&account, when, |txn| {
                 let stats = persist::apply(txn, &batch, &mut mirror)?;
                 ops::ack(txn, &acks)?;
                 Ok(stats)
             });
-            Ok((r, mirror))
-        })
-        .await?;
-        match result {
+            // The batch's records are big (header fields of hundreds of messages): free them here, off the
+            // engine's thread.
+            drop(batch);
+            CommitOutcome {
+                seq,
+                folders_changed,
+                result: Ok((r, mirror)),
+            }
+        }));
+        Ok(())
+    }
+
+    /// Waits for the background commit, if any, and hands its outcome to the engine.
+    pub(crate) async fn settle(&mut self) -> Result<(), DriverError> {
+        match self.committing.take() {
+            Some(task) => {
+                let outcome = task
+                    .await
+                    .map_err(|e| DriverError::Store(format!("store task failed: {e}")))?;
+                self.committed(outcome).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn committed(&mut self, outcome: CommitOutcome) -> Result<(), DriverError> {
+        let CommitOutcome {
+            seq,
+            folders_changed,
+            result,
+        } = outcome;
+        match result? {
             (Ok(committed), mirror) => {
                 self.mirror = mirror;
                 self.store_failures = 0;
@@ -243,7 +302,7 @@ impl Runner {
                 self.feed(Input::BatchApplied { seq });
                 if folders_changed {
                     // A folder the client created may be mirrored now: moves into it can go out.
-                    self.pick_up_ops().await?;
+                    Box::pin(self.pick_up_ops()).await?;
                 }
                 Ok(())
             }
@@ -294,7 +353,19 @@ impl Runner {
             .poll_timeout()
             .map(|t| Duration::from_millis(t.0.saturating_sub(now().0)));
         let conn = self.conn.as_mut();
+        let committing = self.committing.as_mut();
         tokio::select! {
+            c = async { match committing { Some(t) => t.await, None => std::future::pending().await } } => {
+                self.committing = None;
+                match c {
+                    Ok(outcome) => Event::Committed(outcome),
+                    Err(e) => Event::Committed(CommitOutcome {
+                        seq: 0,
+                        folders_changed: false,
+                        result: Err(DriverError::Store(format!("store task failed: {e}"))),
+                    }),
+                }
+            }
             r = async { match conn { Some(c) => c.read_response().await, None => std::future::pending().await } } => {
                 Event::Response(r)
             }
@@ -307,9 +378,10 @@ impl Runner {
         }
     }
 
-    /// Handles one event.
-    pub(crate) async fn on_event(&mut self, ev: Event) {
+    /// Handles one event. Only a persistent store failure is returned.
+    pub(crate) async fn on_event(&mut self, ev: Event) -> Result<(), DriverError> {
         match ev {
+            Event::Committed(outcome) => return self.committed(outcome).await,
             Event::Response(Ok(r)) => self.on_response(r).await,
             Event::Response(Err(e)) => self.lost(e),
             Event::Timer => self.feed(Input::Timer),
@@ -319,9 +391,14 @@ impl Runner {
                 }
                 self.feed(Input::SyncNow);
             }
-            Event::Control(Control::FetchBody(item)) => self.fetch_body(item),
+            Event::Control(Control::FetchBody(item)) => {
+                // Looks the message up in the mirror, which a background commit may hold.
+                self.settle().await?;
+                self.fetch_body(item);
+            }
             Event::Control(Control::Shutdown) => self.feed(Input::Shutdown),
         }
+        Ok(())
     }
 
     /// Asks the engine for the body of a mirrored store message; unknown ids (local-only, deleted) are ignored.
@@ -381,6 +458,28 @@ impl Runner {
         }
         self.feed(Input::Response(r));
     }
+}
+
+/// Commands that change nothing on the server: they may go out while a batch is still being committed.
+fn read_only(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Capability
+            | Command::Noop
+            | Command::Logout
+            | Command::StartTls
+            | Command::Login { .. }
+            | Command::AuthenticatePlain { .. }
+            | Command::List { .. }
+            | Command::Lsub { .. }
+            | Command::Select { .. }
+            | Command::Examine { .. }
+            | Command::Status { .. }
+            | Command::UidFetch { .. }
+            | Command::UidSearch { .. }
+            | Command::Idle
+            | Command::Done
+    )
 }
 
 /// Runs blocking store work off the async threads.

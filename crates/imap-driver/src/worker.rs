@@ -125,7 +125,7 @@ async fn drive(
         if let Some(since) = shutting_down
             && (!runner.is_connected() || since.elapsed() > config.connect.timeout)
         {
-            return Ok(());
+            return runner.settle().await;
         }
         let ev = runner.next_event(Some(control)).await;
         if matches!(ev, Event::Control(Control::Shutdown)) {
@@ -134,10 +134,10 @@ async fn drive(
             }
             shutting_down = Some(tokio::time::Instant::now());
             if !runner.is_connected() {
-                return Ok(());
+                return runner.settle().await;
             }
         }
-        runner.on_event(ev).await;
+        runner.on_event(ev).await?;
     }
 }
 

@@ -64,6 +64,8 @@ pub struct AccountSync {
     last_applied: u64,
     /// INBOX was (re)selected for IDLE this quiet period; a failed SELECT must not loop.
     idle_select_tried: bool,
+    /// `now` of the latest input, for work run from `poll_action`.
+    now: Timestamp,
 }
 
 impl AccountSync {
@@ -87,11 +89,15 @@ impl AccountSync {
             out: VecDeque::new(),
             last_applied: 0,
             idle_select_tried: false,
+            now: Timestamp(0),
         }
     }
 
     /// Feeds one input.
     pub fn handle(&mut self, input: Input, now: Timestamp) {
+        self.now = now;
+        // Work postponed behind the command in flight comes first: the input may end that job.
+        self.run_deferred();
         match input {
             Input::Restored(snap) => self.restore(snap),
             Input::Connected {
@@ -127,9 +133,33 @@ impl AccountSync {
     }
 
     /// The next thing to do, if any.
+    ///
+    /// When the queue is empty this runs work a job postponed so that its next command could go out first
+    /// (the header chunks of `sync_message`: the server prepares chunk n+1 while the engine threads chunk
+    /// n), which may queue the batch of that work. So drain this after executing each action, as the
+    /// driving loop in the crate docs does; the order of actions is the same as without postponing.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Action> {
+        if self.out.is_empty() {
+            self.run_deferred();
+        }
         self.out.pop_front()
+    }
+
+    fn run_deferred(&mut self) {
+        let Some(mut job) = self.job.take() else {
+            return;
+        };
+        if job.has_deferred() {
+            let now = self.now;
+            let step = self.with_cx(now, |cx| {
+                job.run_deferred(cx);
+                Step::Done
+            });
+            debug_assert!(matches!(step, Step::Done));
+            self.flush_batch();
+        }
+        self.job = Some(job);
     }
 
     /// When to send `Input::Timer` next (`None`: only on other inputs).

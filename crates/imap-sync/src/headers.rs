@@ -4,6 +4,8 @@
 //! and threading need, and the stable synthesized id for messages without a usable Message-ID. What does not:
 //! Message-ID normalization and the threading rules (`inboxd-threading`), bodies (`tasks::sync_body`).
 
+use std::borrow::Cow;
+
 use inboxd_threading::ThreadHeaders;
 use mail_parser::MessageParser;
 
@@ -20,6 +22,50 @@ pub const HEADER_FIELDS: [&str; 8] = [
     "REFERENCES",
     "IN-REPLY-TO",
 ];
+
+/// The lines of `raw` (a header block) whose field is one of [`HEADER_FIELDS`], continuation lines
+/// included, in their original order and bytes, then the blank line: what the server answers to
+/// `BODY.PEEK[HEADER.FIELDS (…)]`. A block that holds only those fields (a HEADER.FIELDS answer) comes back
+/// as is, without a copy.
+pub fn select_fields(raw: &[u8]) -> Cow<'_, [u8]> {
+    let mut kept: Vec<&[u8]> = Vec::new();
+    let mut dropped = false;
+    let mut keeping = false;
+    for line in raw.split_inclusive(|b| *b == b'\n') {
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+        let continuation = matches!(line.first(), Some(b' ' | b'\t'));
+        if !continuation {
+            keeping = is_wanted(line);
+        }
+        if keeping {
+            kept.push(line);
+        } else {
+            dropped = true;
+        }
+    }
+    if !dropped {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(kept.iter().map(|l| l.len()).sum::<usize>() + 2);
+    for line in kept {
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(b"\r\n");
+    Cow::Owned(out)
+}
+
+/// Whether a header line starts one of [`HEADER_FIELDS`] (`Name:`, or the obsolete `Name :`).
+fn is_wanted(line: &[u8]) -> bool {
+    let Some(colon) = line.iter().position(|b| *b == b':') else {
+        return false;
+    };
+    let name = line[..colon].trim_ascii_end();
+    HEADER_FIELDS
+        .iter()
+        .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
+}
 
 /// Header blocks above this size are cut before parsing (hostile or broken generators).
 pub const MAX_HEADER_BYTES: usize = 256 * 1024;
@@ -123,6 +169,26 @@ Date: Mon, 2 Jan 2023 10:00:00 +0000\r\n\r\n";
         assert!(!h.subject.is_empty());
         let h = parse_headers(b"");
         assert!(!h.parsed);
+    }
+
+    #[test]
+    fn selects_the_header_fields_answer_from_a_whole_block() {
+        let whole = b"Received: from a\r\n\tby b\r\nMessage-ID: <m@x>\r\nDKIM-Signature: v=1;\r\n b=xyz\r\n\
+subject : Hi\r\n there\r\nX-Subject: no\r\nFrom: A <a@x>\r\n\r\n";
+        let fields = b"Message-ID: <m@x>\r\nsubject : Hi\r\n there\r\nFrom: A <a@x>\r\n\r\n";
+        assert_eq!(&*select_fields(whole), fields);
+        assert!(matches!(select_fields(fields), Cow::Borrowed(_)));
+        assert_eq!(parse_headers(&select_fields(whole)), parse_headers(fields));
+        assert_eq!(
+            synthesize_message_id(&select_fields(whole), "f"),
+            synthesize_message_id(fields, "f")
+        );
+        // Junk lines and an unterminated block.
+        assert_eq!(
+            &*select_fields(b"junk\r\nTo: b@x\r\nCc: c@x"),
+            b"To: b@x\r\nCc: c@x\r\n"
+        );
+        assert_eq!(&*select_fields(b"X-A: 1\r\n\r\n"), b"\r\n");
     }
 
     #[test]

@@ -49,10 +49,12 @@ use inboxd_model::Timestamp;
 
 pub use action::Action;
 pub use batch::{Batch, ConvMerge, MessageWrite, Snapshot};
-pub use config::{Credentials, SyncConfig};
+pub use config::{Credentials, HeaderFetch, SyncConfig};
 pub use engine::AccountSync;
 pub use flags::{FlagSet, FlagSetEntry};
-pub use headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
+pub use headers::{
+    HEADER_FIELDS, ParsedHeaders, parse_headers, select_fields, synthesize_message_id,
+};
 pub use ids::{ConvId, FlagSetId, FolderId, TaskId, Umid};
 pub use input::Input;
 pub use plan::{FolderOp, LocalOp, Task};

@@ -73,6 +73,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The writer's page cache, in KiB (SQLite's negative `cache_size`).
+const WRITER_CACHE_KIB: i64 = -32 * 1024;
+
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
@@ -131,6 +134,12 @@ impl Store {
         // safety net at ~32 MB of WAL.
         writer
             .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            .db()?;
+        // A sync batch of a few hundred messages dirties more pages (rows, seven message indexes, engine
+        // records) than SQLite's default 2 MB cache holds; past it, SQLite spills dirty pages to the WAL
+        // mid-transaction and writes them again at commit. 32 MB (a bound, not an allocation) avoids that.
+        writer
+            .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .db()?;
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))

@@ -121,6 +121,13 @@ pub(crate) trait Job: std::fmt::Debug {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step;
     /// The reply to the command the last step sent.
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step;
+    /// Whether `on_reply` postponed work so that its next command could go out first.
+    fn has_deferred(&self) -> bool {
+        false
+    }
+    /// Does the postponed work. The engine calls it once the command is out, and before any later input;
+    /// it must not depend on that command's reply.
+    fn run_deferred(&mut self, _cx: &mut Cx<'_>) {}
 }
 
 /// Builds the job for a spec.

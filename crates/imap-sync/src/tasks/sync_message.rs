@@ -11,20 +11,28 @@ use inboxd_model::Timestamp;
 use inboxd_threading::Resolution;
 
 use super::{Cx, Job, JobSpec, Step, check_uid_validity, sync_conv, sync_merge};
-use crate::headers::{HEADER_FIELDS, ParsedHeaders, parse_headers, synthesize_message_id};
+use crate::config::HeaderFetch;
+use crate::headers::{
+    HEADER_FIELDS, ParsedHeaders, parse_headers, select_fields, synthesize_message_id,
+};
 use crate::plan::Task;
 use crate::reply::{Fetched, Reply};
 use crate::wire::{Command, FetchAttr, UidSet};
 use crate::{FlagSet, FolderId, Message, Problem, ProblemKind, TaskId, Umid};
+
+/// A pending message of the folder: its task, umid and UID.
+type Pending = (TaskId, Umid, u32);
 
 #[derive(Debug)]
 pub(crate) struct SyncMessages {
     folder: FolderId,
     selecting: bool,
     /// Tasks of this folder not fetched yet, in task order: task, umid, uid.
-    pending: Option<std::collections::VecDeque<(TaskId, Umid, u32)>>,
+    pending: Option<std::collections::VecDeque<Pending>>,
     /// The chunk in flight.
-    chunk: Vec<(TaskId, Umid, u32)>,
+    chunk: Vec<Pending>,
+    /// A fetched chunk and its reply, threaded once the next chunk's FETCH is out (`run_deferred`).
+    fetched: Option<(Vec<Pending>, Reply)>,
 }
 
 impl SyncMessages {
@@ -34,10 +42,11 @@ impl SyncMessages {
             selecting: false,
             pending: None,
             chunk: Vec::new(),
+            fetched: None,
         }
     }
 
-    fn pending_tasks(&self, cx: &Cx<'_>) -> std::collections::VecDeque<(TaskId, Umid, u32)> {
+    fn pending_tasks(&self, cx: &Cx<'_>) -> std::collections::VecDeque<Pending> {
         cx.db
             .tasks()
             .iter()
@@ -72,7 +81,12 @@ impl SyncMessages {
         let Some(set) = UidSet::from_uids(self.chunk.iter().map(|c| c.2)) else {
             return Step::Done;
         };
-        let fields = HEADER_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+        let headers = match cx.config.header_fetch {
+            HeaderFetch::Fields => FetchAttr::BodyPeekHeaderFields(
+                HEADER_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
+            ),
+            HeaderFetch::Whole => FetchAttr::BodyPeekHeader,
+        };
         Step::Send(Command::UidFetch {
             set,
             items: vec![
@@ -80,20 +94,24 @@ impl SyncMessages {
                 FetchAttr::InternalDate,
                 FetchAttr::Flags,
                 FetchAttr::Rfc822Size,
-                FetchAttr::BodyPeekHeaderFields(fields),
+                headers,
             ],
         })
     }
 
-    fn apply_chunk(&mut self, cx: &mut Cx<'_>, reply: &Reply) {
+    fn apply_chunk(cx: &mut Cx<'_>, folder: FolderId, chunk: Vec<Pending>, reply: &Reply) {
         // Conversations that gained messages are re-churned once per chunk, not once per message: a thread
         // of k messages arriving in one chunk cost k re-churns of up to k members each. Churn is a function
         // of the members alone, so the summaries the batch carries are the same.
         let mut grown = std::collections::BTreeSet::new();
-        for (task, umid, uid) in std::mem::take(&mut self.chunk) {
-            match reply.fetches().find(|f| f.uid() == Some(uid)) {
+        let by_uid: std::collections::HashMap<u32, Fetched<'_>> = reply
+            .fetches()
+            .filter_map(|f| Some((f.uid()?, f)))
+            .collect();
+        for (task, umid, uid) in chunk {
+            match by_uid.get(&uid) {
                 Some(f) => {
-                    grown.insert(thread_message(cx, self.folder, umid, uid, &f));
+                    grown.insert(thread_message(cx, folder, umid, uid, f));
                     cx.db.finish_task(task);
                 }
                 None => {
@@ -119,6 +137,8 @@ impl Job for SyncMessages {
     }
 
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
+        // The engine ran it already; this keeps the job correct on its own.
+        self.run_deferred(cx);
         if !reply.is_ok() {
             cx.command_failed(Some(self.folder), "sync_message", &reply);
             return Step::Done;
@@ -128,10 +148,27 @@ impl Job for SyncMessages {
                 cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
                 return Step::Done;
             }
-        } else {
-            self.apply_chunk(cx, &reply);
+            return self.next_chunk(cx);
         }
-        self.next_chunk(cx)
+        let chunk = std::mem::take(&mut self.chunk);
+        let step = self.next_chunk(cx);
+        if matches!(step, Step::Send(_)) {
+            // Thread this chunk while the server prepares the next one.
+            self.fetched = Some((chunk, reply));
+        } else {
+            Self::apply_chunk(cx, self.folder, chunk, &reply);
+        }
+        step
+    }
+
+    fn has_deferred(&self) -> bool {
+        self.fetched.is_some()
+    }
+
+    fn run_deferred(&mut self, cx: &mut Cx<'_>) {
+        if let Some((chunk, reply)) = self.fetched.take() {
+            Self::apply_chunk(cx, self.folder, chunk, &reply);
+        }
     }
 }
 
@@ -144,7 +181,9 @@ fn thread_message(
     uid: u32,
     f: &Fetched<'_>,
 ) -> crate::ConvId {
-    let raw = f.body().unwrap_or_default();
+    // A whole header block is cut down to the fields a HEADER.FIELDS fetch returns, byte for byte, so the
+    // parse and a synthesized Message-ID do not depend on the fetch mode.
+    let raw = &select_fields(f.body().unwrap_or_default());
     let mut headers = parse_headers(raw);
     if !headers.parsed && !raw.iter().all(u8::is_ascii_whitespace) {
         report(
