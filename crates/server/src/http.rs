@@ -125,13 +125,14 @@ fn spawn_listener(
             if let Err(e) = stream.set_nodelay(true) {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
-            let close = close_rx.clone();
-            let conn = http1::serve(stream, site.clone(), settings.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                conn.await;
-                drop(close);
-            });
+            tokio::spawn(http1::serve(
+                stream,
+                site.clone(),
+                settings.clone(),
+                close_rx.clone(),
+            ));
         }
+        settings.close_idle();
         drop(close_rx);
         drop(listener);
         close_tx.closed().await;

@@ -49,7 +49,10 @@ pub fn handle(cx: Cx, req: Element) -> HandlerFuture {
             context: None,
             ..cx
         };
-        return Box::pin(async move { crate::waitset::dispatch(&cx, req).await });
+        // The request goes in boxed: an upvar of this future stays allocated for the whole park, an
+        // 8-byte box (freed as the request is moved out) costs less than the element.
+        let req = Box::new(req);
+        return Box::pin(async move { crate::waitset::dispatch(&cx, *req).await });
     }
     Box::pin(async move {
         tokio::task::spawn_blocking(move || dispatch_sync(&cx, &ns, &req))
@@ -105,6 +108,6 @@ mod tests {
             std::mem::size_of::<Cx>(),
             std::mem::size_of::<Element>()
         );
-        assert!(sizes[1] < sizes[0] && sizes[0] <= 2048, "{sizes:?}");
+        assert!(sizes[1] < sizes[0] && sizes[0] <= 1024, "{sizes:?}");
     }
 }

@@ -13,7 +13,6 @@ use tokio::net::TcpStream;
 use super::read::{self, ReadError};
 use super::response::{self, Response};
 use super::{Body, Reply, ResponseFuture, Service, Settings, WRITE_STALL};
-use crate::shutdown::Shutdown;
 
 /// How long a closing connection keeps reading (and discarding) what the client still sends, so that
 /// our close does not reset the connection before the client has read the answer.
@@ -21,62 +20,100 @@ const LINGER: Duration = Duration::from_secs(2);
 const LINGER_READS: usize = 256;
 
 /// Serves HTTP/1.1 requests on `stream` until the client closes, an error closes the connection, or
-/// shutdown arrives between requests (a request in flight is finished first).
-pub(crate) async fn serve<S: Service>(
+/// [`Settings::close_idle`] is called while it is between requests (a request in flight is finished
+/// first, and its answer closes the connection). `guard` is dropped when the
+/// connection is done (the listener counts connections that way).
+///
+/// Only the idle wait and the hang-up watch are awaited inline; reading a request and writing an answer
+/// are boxed for their duration, so that their buffers, timers and IO futures do not widen every
+/// connection's task for its whole life.
+pub(crate) async fn serve<S: Service, G: Send>(
     mut stream: TcpStream,
     service: Arc<S>,
     settings: Arc<Settings>,
-    shutdown: Shutdown,
+    guard: G,
 ) {
     let mut pending = Vec::new();
     // Bounded by the client: each pass serves one request or returns.
     loop {
-        if pending.is_empty() && !next_request(&stream, &settings, &shutdown).await {
-            return;
+        if pending.is_empty() && !next_request(&stream, &settings).await {
+            break;
         }
-        let request =
-            match read::request(&mut stream, std::mem::take(&mut pending), &settings).await {
-                Ok(request) => request,
-                Err(ReadError::Gone) => return,
-                Err(ReadError::HeadTooLarge) => {
-                    let answer = Response::text(431, "request head too large");
-                    return answer_and_close(stream, answer).await;
-                }
-                Err(ReadError::Malformed) => {
-                    return answer_and_close(stream, Response::text(400, "bad request")).await;
-                }
-            };
-        pending = request.leftover;
-        let close = !request.head.keep_alive || matches!(request.body, Body::TooLarge { .. });
-        let reply = service.call(&request.head, request.body);
-        drop(request.head);
+        let (reply, close) = match Box::pin(read_and_call(
+            &mut stream,
+            &*service,
+            &settings,
+            &mut pending,
+        ))
+        .await
+        {
+            Some(called) => called,
+            None => break,
+        };
         let answer = match reply {
             Reply::Ready(answer) => answer,
             Reply::Later(future) => {
                 match until_answered(&stream, future, !pending.is_empty()).await {
                     Some(answer) => answer,
                     // The client hung up: the handler future is dropped, nothing to answer.
-                    None => return,
+                    None => break,
                 }
             }
         };
-        if close || shutdown.is_triggered() {
-            return answer_and_close(stream, answer).await;
-        }
-        if write(&mut stream, &answer, false).await.is_err() {
-            return;
+        let close = close || settings.is_closing();
+        if !Box::pin(answer_and_maybe_close(&mut stream, answer, close)).await {
+            break;
         }
     }
+    drop(guard);
+}
+
+/// Reads one request and hands it to the service: the reply and whether to close after it, or `None`
+/// when the connection is done (error answers are written here).
+async fn read_and_call<S: Service>(
+    stream: &mut TcpStream,
+    service: &S,
+    settings: &Settings,
+    pending: &mut Vec<u8>,
+) -> Option<(Reply, bool)> {
+    let error = match read::request(stream, std::mem::take(pending), settings).await {
+        Ok(request) => {
+            *pending = request.leftover;
+            let close = !request.head.keep_alive || matches!(request.body, Body::TooLarge { .. });
+            return Some((service.call(&request.head, request.body), close));
+        }
+        Err(ReadError::Gone) => return None,
+        Err(ReadError::HeadTooLarge) => Response::text(431, "request head too large"),
+        Err(ReadError::Malformed) => Response::text(400, "bad request"),
+    };
+    answer_and_maybe_close(stream, error, true).await;
+    None
+}
+
+/// Writes an answer; with `close`, says so and closes gracefully. `true`: the connection goes on.
+async fn answer_and_maybe_close(stream: &mut TcpStream, answer: Response, close: bool) -> bool {
+    let head = answer.head(close);
+    let written = response::write_all(stream, &[&head, &answer.body], WRITE_STALL).await;
+    drop((head, answer));
+    if close && written.is_ok() {
+        linger(stream).await;
+    }
+    written.is_ok() && !close
 }
 
 /// Waits, holding no buffer, until the client sends something. `false`: close (the client closed, the
 /// connection idled out, or the server is shutting down).
-async fn next_request(stream: &TcpStream, settings: &Settings, shutdown: &Shutdown) -> bool {
+async fn next_request(stream: &TcpStream, settings: &Settings) -> bool {
+    // Created before the flag is read, so a shutdown between the two still wakes it.
+    let closing = settings.closing();
+    if settings.is_closing() {
+        return false;
+    }
     let mut probe = [0u8; 1];
     tokio::select! {
-        peeked = stream.peek(&mut probe) => matches!(peeked, Ok(n) if n > 0),
+        peeked = peek(stream, &mut probe) => matches!(peeked, Ok(n) if n > 0),
         () = tokio::time::sleep(settings.idle_timeout()) => false,
-        () = shutdown.clone().wait() => false,
+        () = closing => false,
     }
 }
 
@@ -95,29 +132,25 @@ async fn until_answered(
     tokio::select! {
         biased;
         answer = &mut future => Some(answer),
-        peeked = stream.peek(&mut probe) => match peeked {
+        peeked = peek(stream, &mut probe) => match peeked {
             Ok(n) if n > 0 => Some(future.await),
             _ => None,
         },
     }
 }
 
-async fn write(stream: &mut TcpStream, answer: &Response, close: bool) -> std::io::Result<()> {
-    let head = answer.head(close);
-    response::write_all(stream, &[&head, &answer.body], WRITE_STALL).await
-}
-
-/// Writes a final answer with `Connection: close`, then closes gracefully.
-async fn answer_and_close(mut stream: TcpStream, answer: Response) {
-    if write(&mut stream, &answer, true).await.is_ok() {
-        drop(answer);
-        linger(stream).await;
-    }
+/// Peeks without consuming. Poll-based, so the waiting future is a few words (the socket keeps the
+/// waker), not an intrusive waiter node: it sits in every idle and every parked connection.
+fn peek<'a>(
+    stream: &'a TcpStream,
+    probe: &'a mut [u8],
+) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+    std::future::poll_fn(move |cx| stream.poll_peek(cx, &mut tokio::io::ReadBuf::new(probe)))
 }
 
 /// Half-closes, then discards what the client still sends for a short while (bounded in time and
 /// reads), so unread request bytes do not turn our close into a reset that loses the answer.
-async fn linger(mut stream: TcpStream) {
+async fn linger(stream: &mut TcpStream) {
     if stream.shutdown().await.is_err() {
         return;
     }
@@ -131,4 +164,43 @@ async fn linger(mut stream: TcpStream) {
         }
     };
     let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Head;
+    use super::*;
+
+    struct Nothing;
+
+    impl Service for Nothing {
+        fn call(&self, _: &Head, _: Body) -> Reply {
+            Reply::Ready(Response::text(404, ""))
+        }
+    }
+
+    /// Every connection's task holds this future, idle or parked: printed for measurement, and bounded.
+    #[tokio::test]
+    async fn connection_future_is_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let settings = Arc::new(Settings::new(1024));
+        let mut probe = [0u8; 1];
+        let sizes = [
+            std::mem::size_of_val(&serve(stream, Arc::new(Nothing), settings.clone(), ())),
+            std::mem::size_of::<tokio::time::Sleep>(),
+            std::mem::size_of::<TcpStream>(),
+            std::mem::size_of_val(&settings.closing()),
+        ];
+        let (accepted, _) = listener.accept().await.unwrap();
+        let peek = std::mem::size_of_val(&peek(&accepted, &mut probe));
+        let idle = std::mem::size_of_val(&next_request(&accepted, &settings));
+        println!(
+            "serve {} B, Sleep {} B, TcpStream {} B, closing {} B, peek {peek} B, idle wait {idle} B",
+            sizes[0], sizes[1], sizes[2], sizes[3]
+        );
+        assert!(sizes[0] <= 640, "{sizes:?}");
+    }
 }

@@ -18,10 +18,12 @@ mod response;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 
 pub(crate) use conn::serve;
 pub(crate) use head::{Head, Method};
@@ -60,6 +62,11 @@ pub(crate) struct Settings {
     pub max_body: usize,
     head_timeout_ms: AtomicU64,
     idle_timeout_ms: AtomicU64,
+    /// Set on shutdown: idle connections close, busy ones close after their answer.
+    closing: AtomicBool,
+    /// Wakes idle connections on shutdown. A `Notify` rather than the server's watch channel: its
+    /// waiter future is a third of the size, and every idle connection holds one.
+    closing_notify: Notify,
 }
 
 /// Largest request head (request line + headers); more is 431.
@@ -78,6 +85,8 @@ impl Settings {
             max_body,
             head_timeout_ms: AtomicU64::new(millis(HEAD_TIMEOUT)),
             idle_timeout_ms: AtomicU64::new(millis(IDLE_TIMEOUT)),
+            closing: AtomicBool::new(false),
+            closing_notify: Notify::new(),
         }
     }
 
@@ -93,6 +102,24 @@ impl Settings {
     pub(crate) fn set_timeouts(&self, head: Duration, idle: Duration) {
         self.head_timeout_ms.store(millis(head), Ordering::Relaxed);
         self.idle_timeout_ms.store(millis(idle), Ordering::Relaxed);
+    }
+}
+
+impl Settings {
+    /// Closes idle connections now and busy ones after their current answer (server shutdown).
+    pub(crate) fn close_idle(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        self.closing_notify.notify_waiters();
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
+    /// Resolves on [`Settings::close_idle`] calls made after this was created (tokio's `notify_waiters`
+    /// guarantee), even before it is first polled.
+    pub(crate) fn closing(&self) -> Notified<'_> {
+        self.closing_notify.notified()
     }
 }
 

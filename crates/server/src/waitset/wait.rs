@@ -3,6 +3,8 @@
 //! client's seq (a commit seq) and the request's `defTypes` (`all` when absent, so a resumed waitset
 //! never goes deaf; Zimbra would use an empty set).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use inboxd_model::{CommitSeq, InterestTypes};
@@ -24,33 +26,54 @@ enum Step {
     Parked(Ticket, oneshot::Receiver<WaitResponse>),
 }
 
-pub(super) async fn handle(
+/// The answer still to come; boxed so that [`super::dispatch`]'s future holds one pointer for it.
+type WaitFuture<'a> = Pin<Box<dyn Future<Output = Result<Element, Fault>> + Send + 'a>>;
+
+/// Runs the request's engine step now when it needs no store (the common long poll), so that only the
+/// park itself (ticket, receiver, ids) is a future; the parsed request is gone before it parks.
+pub(super) fn handle<'a>(
     shell: Arc<WaitSetShell>,
     cx: &Cx,
     req: Element,
-    name: &str,
-    ns: &str,
-) -> Result<Element, Fault> {
-    let owner = owner(cx)?;
+    name: &'a str,
+    ns: &'a str,
+) -> WaitFuture<'a> {
+    let owner = match owner(cx) {
+        Ok(owner) => owner,
+        Err(fault) => return Box::pin(std::future::ready(Err(fault))),
+    };
     let id = WaitSetId::new(req.scalar("waitSet").unwrap_or_default());
-    let step = match inline(&shell, &owner, &req, cx.now) {
-        Some(step) => step?,
-        None => {
-            let (req_el, now, sh) = (req.clone(), cx.now, shell.clone());
-            blocking(move || {
-                let wait = parse(&sh, &req_el)?;
+    let now = cx.now;
+    match inline(&shell, &owner, &req, now) {
+        Some(Ok(step)) => answer(shell, id, step, name, ns),
+        Some(Err(fault)) => Box::pin(std::future::ready(Err(fault))),
+        None => Box::pin(async move {
+            let sh = shell.clone();
+            let step = blocking(move || {
+                let wait = parse(&sh, &req)?;
                 run(&sh, &owner, wait, now)
             })
-            .await?
-        }
-    };
-    // The request is fully read; free its tree before a park that may last minutes.
-    drop(req);
-    let response = match step {
-        Step::Answered(r) => r,
-        Step::Parked(ticket, rx) => park(shell, id, ticket, rx).await,
-    };
-    Ok(codec::wait_response(name, ns, &response))
+            .await?;
+            answer(shell, id, step, name, ns).await
+        }),
+    }
+}
+
+/// The response at once, or a future that parks until it comes.
+fn answer<'a>(
+    shell: Arc<WaitSetShell>,
+    id: WaitSetId,
+    step: Step,
+    name: &'a str,
+    ns: &'a str,
+) -> WaitFuture<'a> {
+    match step {
+        Step::Answered(r) => Box::pin(std::future::ready(Ok(codec::wait_response(name, ns, &r)))),
+        Step::Parked(ticket, rx) => Box::pin(async move {
+            let response = park(shell, id, ticket, rx).await;
+            Ok(codec::wait_response(name, ns, &response))
+        }),
+    }
 }
 
 /// The common long-poll (no add/update/remove) touches no store: run it on this task. `None` when the
