@@ -49,10 +49,17 @@ pub fn handle(cx: Cx, req: Element) -> HandlerFuture {
             context: None,
             ..cx
         };
-        // The request goes in boxed: an upvar of this future stays allocated for the whole park, an
-        // 8-byte box (freed as the request is moved out) costs less than the element.
+        // The request goes in boxed: an upvar of this future stays allocated for the whole park, so an
+        // 8-byte box costs less than the element. The box is unpacked in its own block so that it is
+        // freed there, not when the future completes.
         let req = Box::new(req);
-        return Box::pin(async move { crate::waitset::dispatch(&cx, *req).await });
+        return Box::pin(async move {
+            let req = {
+                let boxed = req;
+                *boxed
+            };
+            crate::waitset::dispatch(&cx, req).await
+        });
     }
     Box::pin(async move {
         tokio::task::spawn_blocking(move || dispatch_sync(&cx, &ns, &req))

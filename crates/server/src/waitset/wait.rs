@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use inboxd_model::{CommitSeq, InterestTypes};
 use inboxd_soap::{Element, Fault};
@@ -69,9 +70,15 @@ fn answer<'a>(
 ) -> WaitFuture<'a> {
     match step {
         Step::Answered(r) => Box::pin(std::future::ready(Ok(codec::wait_response(name, ns, &r)))),
-        Step::Parked(ticket, rx) => Box::pin(async move {
-            let response = park(shell, id, ticket, rx).await;
-            Ok(codec::wait_response(name, ns, &response))
+        Step::Parked(ticket, rx) => Box::pin(Parked {
+            guard: AbandonOnDrop {
+                shell: Some(shell),
+                ticket,
+            },
+            id,
+            rx,
+            name,
+            ns,
         }),
     }
 }
@@ -210,29 +217,35 @@ fn read_log(
     }
 }
 
-/// Waits for the parked request's completion. If the client goes away first, the ticket is abandoned.
-async fn park(
-    shell: Arc<WaitSetShell>,
+/// A parked long poll: all that stays alive while it waits (written out rather than an `async fn`,
+/// whose arguments and locals would each take their own slot). Dropping it before the answer comes,
+/// as a client hang-up does, abandons the ticket.
+struct Parked<'a> {
+    guard: AbandonOnDrop,
     id: WaitSetId,
-    ticket: Ticket,
     rx: oneshot::Receiver<WaitResponse>,
-) -> WaitResponse {
-    let mut guard = AbandonOnDrop {
-        shell: Some(shell),
-        ticket,
-    };
-    let res = rx.await;
-    guard.shell = None;
-    match res {
-        Ok(r) => r,
-        // The sender went away without an answer (shell dropped): the client retries.
-        Err(_) => WaitResponse {
-            id,
-            seq: None,
-            canceled: true,
-            signalled: Vec::new(),
-            errors: Vec::new(),
-        },
+    name: &'a str,
+    ns: &'a str,
+}
+
+impl Future for Parked<'_> {
+    type Output = Result<Element, Fault>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let res = ready!(Pin::new(&mut self.rx).poll(cx));
+        self.guard.shell = None;
+        let response = match res {
+            Ok(r) => r,
+            // The sender went away without an answer (shell dropped): the client retries.
+            Err(_) => WaitResponse {
+                id: self.id.clone(),
+                seq: None,
+                canceled: true,
+                signalled: Vec::new(),
+                errors: Vec::new(),
+            },
+        };
+        Poll::Ready(Ok(codec::wait_response(self.name, self.ns, &response)))
     }
 }
 
