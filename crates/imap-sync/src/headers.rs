@@ -28,29 +28,36 @@ pub const HEADER_FIELDS: [&str; 8] = [
 /// `BODY.PEEK[HEADER.FIELDS (…)]`. A block that holds only those fields (a HEADER.FIELDS answer) comes back
 /// as is, without a copy.
 pub fn select_fields(raw: &[u8]) -> Cow<'_, [u8]> {
-    let mut kept: Vec<&[u8]> = Vec::new();
+    // Kept byte ranges, adjacent lines merged: a HEADER.FIELDS answer is one range, borrowed as is.
+    let mut kept: Vec<(usize, usize)> = Vec::new();
     let mut dropped = false;
     let mut keeping = false;
-    for line in raw.split_inclusive(|b| *b == b'\n') {
+    let mut pos = 0;
+    while pos < raw.len() {
+        let rest = raw.get(pos..).unwrap_or_default();
+        let end = memchr::memchr(b'\n', rest).map_or(raw.len(), |i| pos + i + 1);
+        let line = raw.get(pos..end).unwrap_or_default();
         if line == b"\r\n" || line == b"\n" {
             break;
         }
-        let continuation = matches!(line.first(), Some(b' ' | b'\t'));
-        if !continuation {
+        if !matches!(line.first(), Some(b' ' | b'\t')) {
             keeping = is_wanted(line);
         }
-        if keeping {
-            kept.push(line);
-        } else {
+        if !keeping {
             dropped = true;
+        } else if let Some(last) = kept.last_mut().filter(|l| l.1 == pos) {
+            last.1 = end;
+        } else {
+            kept.push((pos, end));
         }
+        pos = end;
     }
     if !dropped {
         return Cow::Borrowed(raw);
     }
-    let mut out = Vec::with_capacity(kept.iter().map(|l| l.len()).sum::<usize>() + 2);
-    for line in kept {
-        out.extend_from_slice(line);
+    let mut out = Vec::with_capacity(kept.iter().map(|(a, b)| b - a).sum::<usize>() + 2);
+    for (a, b) in kept {
+        out.extend_from_slice(raw.get(a..b).unwrap_or_default());
     }
     out.extend_from_slice(b"\r\n");
     Cow::Owned(out)
@@ -58,10 +65,17 @@ pub fn select_fields(raw: &[u8]) -> Cow<'_, [u8]> {
 
 /// Whether a header line starts one of [`HEADER_FIELDS`] (`Name:`, or the obsolete `Name :`).
 fn is_wanted(line: &[u8]) -> bool {
-    let Some(colon) = line.iter().position(|b| *b == b':') else {
+    // Most lines of a real header block (Received, DKIM, ARC, X-…) fail on the first letter.
+    if !matches!(
+        line.first().map(u8::to_ascii_uppercase),
+        Some(b'F' | b'T' | b'C' | b'S' | b'D' | b'M' | b'R' | b'I')
+    ) {
+        return false;
+    }
+    let Some(colon) = memchr::memchr(b':', line) else {
         return false;
     };
-    let name = line[..colon].trim_ascii_end();
+    let name = line.get(..colon).unwrap_or_default().trim_ascii_end();
     HEADER_FIELDS
         .iter()
         .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
@@ -120,7 +134,7 @@ fn address(a: &mail_parser::Addr<'_>) -> Address {
 }
 
 fn address_list(a: &mail_parser::Address<'_>) -> Vec<Address> {
-    a.clone().into_list().iter().map(address).collect()
+    a.iter().map(address).collect()
 }
 
 /// A stable Message-ID for a message without a usable one: a hash of its raw header block, so the same

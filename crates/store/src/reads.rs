@@ -68,6 +68,11 @@ impl Store {
         })
     }
 
+    /// All messages of the account, ascending by id.
+    pub fn messages(&self, account: &AccountId) -> Result<Vec<Message>, StoreError> {
+        self.read(|conn| read::messages(conn, account_row_for(conn, account)?.key, Filter::All))
+    }
+
     /// Messages in a folder, ascending by id (empty for a missing folder).
     pub fn messages_in_folder(
         &self,

@@ -42,14 +42,35 @@ fn parse_key<T: std::str::FromStr>(k: &str) -> Option<T> {
 /// The message records of `account`: (umid, record, store item).
 type MessageRows = Vec<(Umid, Message, Option<ItemId>)>;
 
+/// The records, lean ones completed from their store rows. A lean record whose row is gone (a client
+/// deleted the message locally; the expunge upstream is still queued) keeps what it has: the engine only
+/// needs its location, flags and conversation until the delete goes out.
 fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, StoreError> {
-    Ok(store
+    let records: Vec<(Umid, typed::StoredMessage)> = store
         .sync_load(account, space::MESSAGE)?
         .into_iter()
         .filter_map(|(k, v)| {
             let umid = Umid(parse_key::<u64>(&k)?);
-            let (message, item) = typed::message_from(umid, &v);
-            Some((umid, message, item))
+            Some((umid, typed::message_from(umid, &v)))
+        })
+        .collect();
+    let mut rows: HashMap<ItemId, inboxd_store::Message> = HashMap::new();
+    if records.iter().any(|(_, r)| r.lean) {
+        rows = store
+            .messages(account)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+    }
+    Ok(records
+        .into_iter()
+        .map(|(umid, mut stored)| {
+            if stored.lean
+                && let Some(row) = stored.item.and_then(|i| rows.get(&i))
+            {
+                typed::fill_from_row(&mut stored, row);
+            }
+            (umid, stored.message, stored.item)
         })
         .collect())
 }

@@ -1,10 +1,16 @@
 //! Fast paths of the JSON codec for the records there is one of per message (message records and UID
 //! locations): serde-derived structs written and read directly, without building a `serde_json::Value`
-//! tree. They produce and accept exactly the text of `codec.rs`'s Value builders (same keys, same values);
-//! a row the typed reader rejects (an odd type in some field) goes through the lenient Value decoder.
+//! tree. They accept exactly the text of `codec.rs`'s Value builders (same keys, same values); a row the
+//! typed reader rejects (an odd type in some field) goes through the lenient Value decoder.
 //!
-//! Measured in `bench/sync`: the Value round trip was a tenth of an initial sync's store time and half of
-//! the time a no-change refresh spent loading the engine state.
+//! Message records are written *lean* (`"v":2`): only what the store's message row does not hold, or holds
+//! differently (the engine's folder, conversation and flags are the server's view, which a local client
+//! operation may be ahead of; a synthesized Message-ID; the Date header; addresses the row dropped for
+//! lack of an email). The rest (subject, addresses, ids, size, snippet) is read back from the row
+//! ([`fill_from_row`]). Full records of older builds still read as they are.
+//!
+//! Measured in `bench/sync`: full records were 1.6 KB per message on list mail and writing them took
+//! nearly half of an initial sync's store time.
 
 use inboxd_imap_sync::{Address, ConvId, FlagSet, FlagSetId, FolderId, Location, Message, Umid};
 use inboxd_model::{ItemId, Timestamp};
@@ -27,6 +33,101 @@ impl<'a> AddrOut<'a> {
     }
 }
 
+/// The lean record (see the module docs).
+#[derive(Serialize)]
+struct LeanOut<'a> {
+    v: u8,
+    item: i64,
+    conv: u64,
+    f: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mid: Option<&'a str>,
+    synth: bool,
+    sent: Option<u64>,
+    flags: &'a [String],
+    /// Set when the row cannot give the addresses back (one has no email): then they are here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    addrs: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<AddrOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    to: Vec<AddrOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cc: Vec<AddrOut<'a>>,
+}
+
+/// The `msg` space text of a message record mirrored to store item `item` (lean: see the module docs).
+pub(crate) fn message_to(m: &Message, item: ItemId) -> String {
+    let addrs = m
+        .from
+        .iter()
+        .chain(&m.to)
+        .chain(&m.cc)
+        .any(|a| a.email.is_none());
+    let out = LeanOut {
+        v: 2,
+        item: item.0,
+        conv: m.conv.0,
+        f: m.folder.0,
+        mid: m.synthesized_id.then_some(m.message_id.as_str()),
+        synth: m.synthesized_id,
+        sent: m.sent_date.map(|t| t.0),
+        flags: m.flags.as_slice(),
+        addrs,
+        from: m.from.as_ref().filter(|_| addrs).map(AddrOut::of),
+        to: if addrs {
+            m.to.iter().map(AddrOut::of).collect()
+        } else {
+            Vec::new()
+        },
+        cc: if addrs {
+            m.cc.iter().map(AddrOut::of).collect()
+        } else {
+            Vec::new()
+        },
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// Completes a lean record from its store row.
+pub(crate) fn fill_from_row(stored: &mut StoredMessage, row: &inboxd_store::Message) {
+    let m = &mut stored.message;
+    if !m.synthesized_id {
+        m.message_id = row.message_id.clone().unwrap_or_default();
+    }
+    m.references = row.references.clone();
+    m.in_reply_to = row.in_reply_to.clone();
+    m.subject = row.subject.clone();
+    if !stored.addrs {
+        let addr = |a: &inboxd_store::Address| Address {
+            name: a.name.clone(),
+            email: Some(a.email.clone()),
+        };
+        m.from = row.from.first().map(addr);
+        m.to = row.to.iter().map(addr).collect();
+        m.cc = row.cc.iter().map(addr).collect();
+    }
+    m.date = row.internal_date;
+    m.size = u32::try_from(row.size).unwrap_or(u32::MAX);
+    m.snippet = row.snippet.clone();
+    m.has_attachments = row.has_attachments;
+}
+
+/// A decoded `msg` space row.
+#[derive(Debug, PartialEq)]
+pub(crate) struct StoredMessage {
+    pub message: Message,
+    /// The store item it is mirrored to.
+    pub item: Option<ItemId>,
+    /// A lean record: complete it with [`fill_from_row`].
+    pub lean: bool,
+    /// The lean record carries its own addresses.
+    pub addrs: bool,
+}
+
+/// The full record of earlier builds (the reader still takes it).
+#[cfg(test)]
 #[derive(Serialize)]
 struct MessageOut<'a> {
     item: i64,
@@ -48,8 +149,9 @@ struct MessageOut<'a> {
     att: bool,
 }
 
-/// The `msg` space text of a message record mirrored to store item `item`.
-pub(crate) fn message_to(m: &Message, item: ItemId) -> String {
+/// A full record, as earlier builds wrote it.
+#[cfg(test)]
+pub(crate) fn full_message_to(m: &Message, item: ItemId) -> String {
     let out = MessageOut {
         item: item.0,
         conv: m.conv.0,
@@ -92,6 +194,8 @@ impl From<AddrIn> for Address {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct MessageIn {
+    v: u8,
+    addrs: bool,
     item: Option<i64>,
     conv: u64,
     f: u32,
@@ -112,11 +216,17 @@ struct MessageIn {
 }
 
 /// A `msg` space row: the engine record and the store item it is mirrored to.
-pub(crate) fn message_from(umid: Umid, text: &str) -> (Message, Option<ItemId>) {
+pub(crate) fn message_from(umid: Umid, text: &str) -> StoredMessage {
     let Ok(m) = serde_json::from_str::<MessageIn>(text) else {
         let v = codec::parse(text);
-        return (codec::message_from(umid, &v), codec::item_of(&v));
+        return StoredMessage {
+            message: codec::message_from(umid, &v),
+            item: codec::item_of(&v),
+            lean: v.get("v").and_then(serde_json::Value::as_u64) == Some(2),
+            addrs: v.get("addrs").and_then(serde_json::Value::as_bool) == Some(true),
+        };
     };
+    let (lean, addrs) = (m.v == 2, m.addrs);
     let message = Message {
         umid,
         conv: ConvId(m.conv),
@@ -136,7 +246,12 @@ pub(crate) fn message_from(umid: Umid, text: &str) -> (Message, Option<ItemId>) 
         snippet: m.snippet,
         has_attachments: m.att,
     };
-    (message, m.item.map(ItemId))
+    StoredMessage {
+        message,
+        item: m.item.map(ItemId),
+        lean,
+        addrs,
+    }
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -200,35 +315,96 @@ mod tests {
     }
 
     #[test]
-    fn message_text_matches_the_value_codec_and_reads_back() {
+    fn full_records_of_earlier_builds_still_read() {
         let m = sample();
-        let text = message_to(&m, ItemId(42));
+        let text = full_message_to(&m, ItemId(42));
         let typed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(typed, codec::message_to(&m, ItemId(42)));
-        assert_eq!(message_from(Umid(7), &text), (m.clone(), Some(ItemId(42))));
+        let stored = message_from(Umid(7), &text);
+        assert_eq!((stored.message, stored.item), (m.clone(), Some(ItemId(42))));
+        assert!(!stored.lean);
         let bare = Message {
             from: None,
             sent_date: None,
             snippet: None,
             ..m
         };
-        let text = message_to(&bare, ItemId(1));
+        let text = full_message_to(&bare, ItemId(1));
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
             codec::message_to(&bare, ItemId(1))
         );
-        assert_eq!(message_from(Umid(7), &text).0, bare);
+        assert_eq!(message_from(Umid(7), &text).message, bare);
+    }
+
+    fn row_of(m: &Message, item: ItemId) -> inboxd_store::Message {
+        let addr = |a: &Address| {
+            a.email.clone().map(|email| inboxd_store::Address {
+                name: a.name.clone(),
+                email,
+            })
+        };
+        inboxd_store::Message {
+            id: item,
+            folder: ItemId(900),
+            conversation: Some(ItemId(901)),
+            imap_uid: Some(5),
+            message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
+            in_reply_to: m.in_reply_to.clone(),
+            references: m.references.clone(),
+            subject: m.subject.clone(),
+            from: m.from.iter().filter_map(addr).collect(),
+            to: m.to.iter().filter_map(addr).collect(),
+            cc: m.cc.iter().filter_map(addr).collect(),
+            date: m.sent_date.unwrap_or(m.date),
+            internal_date: m.date,
+            size: u64::from(m.size),
+            // A local client op may be ahead of the server: the record's flags win.
+            flags: vec!["\\Deleted".into()],
+            snippet: m.snippet.clone(),
+            has_attachments: m.has_attachments,
+            body_fetched: m.snippet.is_some(),
+            created_change: inboxd_model::ChangeId(1),
+            mod_change: inboxd_model::ChangeId(2),
+        }
+    }
+
+    #[test]
+    fn lean_records_complete_from_the_row() {
+        let full_addrs = Message {
+            from: Some(Address {
+                name: Some("Ann".into()),
+                email: Some("ann@x".into()),
+            }),
+            to: vec![Address {
+                name: None,
+                email: Some("bob@x".into()),
+            }],
+            synthesized_id: false,
+            ..sample()
+        };
+        // `sample()` has a synthesized id and addresses without email; this one has neither.
+        for m in [sample(), full_addrs] {
+            let text = message_to(&m, ItemId(42));
+            assert!(text.len() < full_message_to(&m, ItemId(42)).len());
+            let mut stored = message_from(Umid(7), &text);
+            assert!(stored.lean);
+            assert_eq!(stored.item, Some(ItemId(42)));
+            fill_from_row(&mut stored, &row_of(&m, ItemId(42)));
+            assert_eq!(stored.message, m);
+        }
     }
 
     #[test]
     fn odd_rows_fall_back_to_the_lenient_reader() {
-        let text = r#"{"item":5,"conv":"x","f":2,"mid":"m","flags":["\\Seen",3],"date":1.5}"#;
-        let (m, item) = message_from(Umid(1), text);
+        let text = r#"{"v":2,"item":5,"conv":"x","f":2,"mid":"m","flags":["\\Seen",3],"date":1.5}"#;
+        let stored = message_from(Umid(1), text);
         let v = codec::parse(text);
-        assert_eq!(m, codec::message_from(Umid(1), &v));
-        assert_eq!(item, Some(ItemId(5)));
-        assert_eq!(m.flags.as_slice(), ["\\Seen"]);
-        assert_eq!(message_from(Umid(1), "not json").1, None);
+        assert_eq!(stored.message, codec::message_from(Umid(1), &v));
+        assert_eq!(stored.item, Some(ItemId(5)));
+        assert!(stored.lean);
+        assert_eq!(stored.message.flags.as_slice(), ["\\Seen"]);
+        assert_eq!(message_from(Umid(1), "not json").item, None);
     }
 
     #[test]
