@@ -130,6 +130,14 @@ async fn keep_alive_pipelining_chunked_and_continue_on_one_connection() {
         c.send(&post(&body, "")).await;
         assert_info(&c.response().await);
     }
+    // The absolute form of the target reaches the same route.
+    let absolute = String::from_utf8(post(&body, "")).unwrap().replacen(
+        "/service/soap",
+        &format!("http://{}/service/soap", t.server.user_addr),
+        1,
+    );
+    c.send(absolute.as_bytes()).await;
+    assert_info(&c.response().await);
     // Two requests in one write: two answers, in order.
     let mut two = post(&body, "");
     two.extend_from_slice(&post(&body, ""));
@@ -176,12 +184,14 @@ async fn http10_and_connection_close_close_after_the_answer() {
         assert_eq!(header(&reply.head, "connection"), Some("close"));
         assert!(c.closed().await);
     }
-    // HTTP/1.0 that asks for keep-alive keeps the connection.
+    // HTTP/1.0 that asks for keep-alive keeps the connection, and the answer confirms it.
     let mut c = Client::connect(t.server.user_addr).await;
     for _ in 0..2 {
         c.send(&as_http10(post(&body, "Connection: keep-alive\r\n")))
             .await;
-        assert_info(&c.response().await);
+        let reply = c.response().await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        assert_eq!(header(&reply.head, "connection"), Some("keep-alive"));
     }
 }
 

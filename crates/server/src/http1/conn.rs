@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::read::{self, ReadError};
-use super::response::{self, Response};
+use super::response::{self, Persist, Response};
 use super::{Body, Reply, ResponseFuture, Service, Settings, WRITE_STALL};
 
 /// How long a closing connection keeps reading (and discarding) what the client still sends, so that
@@ -44,7 +44,7 @@ pub(crate) fn serve<S: Service, G: Send>(
             if pending.is_empty() && !next_request(&stream, &settings).await {
                 break;
             }
-            let (reply, close) = match Box::pin(read_and_call(
+            let (reply, persist) = match Box::pin(read_and_call(
                 &mut stream,
                 &*service,
                 &settings,
@@ -65,8 +65,12 @@ pub(crate) fn serve<S: Service, G: Send>(
                     }
                 }
             };
-            let close = close || settings.is_closing();
-            if !Box::pin(answer_and_maybe_close(&mut stream, answer, close)).await {
+            let persist = if settings.is_closing() {
+                Persist::Close
+            } else {
+                persist
+            };
+            if !Box::pin(answer_and_maybe_close(&mut stream, answer, persist)).await {
                 break;
             }
         }
@@ -74,31 +78,43 @@ pub(crate) fn serve<S: Service, G: Send>(
     }
 }
 
-/// Reads one request and hands it to the service: the reply and whether to close after it, or `None`
+/// Reads one request and hands it to the service: the reply and what becomes of the connection, or `None`
 /// when the connection is done (error answers are written here).
 async fn read_and_call<S: Service>(
     stream: &mut TcpStream,
     service: &S,
     settings: &Settings,
     pending: &mut Vec<u8>,
-) -> Option<(Reply, bool)> {
+) -> Option<(Reply, Persist)> {
     let error = match read::request(stream, std::mem::take(pending), settings).await {
         Ok(request) => {
             *pending = request.leftover;
-            let close = !request.head.keep_alive || matches!(request.body, Body::TooLarge { .. });
-            return Some((service.call(&request.head, request.body), close));
+            let head = &request.head;
+            let persist = if !head.keep_alive || matches!(request.body, Body::TooLarge { .. }) {
+                Persist::Close
+            } else if head.http10 {
+                Persist::KeepAlive10
+            } else {
+                Persist::KeepAlive
+            };
+            return Some((service.call(head, request.body), persist));
         }
         Err(ReadError::Gone) => return None,
         Err(ReadError::HeadTooLarge) => Response::text(431, "request head too large"),
         Err(ReadError::Malformed) => Response::text(400, "bad request"),
     };
-    answer_and_maybe_close(stream, error, true).await;
+    answer_and_maybe_close(stream, error, Persist::Close).await;
     None
 }
 
-/// Writes an answer; with `close`, says so and closes gracefully. `true`: the connection goes on.
-async fn answer_and_maybe_close(stream: &mut TcpStream, answer: Response, close: bool) -> bool {
-    let head = answer.head(close);
+/// Writes an answer; with [`Persist::Close`], closes gracefully after it. `true`: the connection goes on.
+async fn answer_and_maybe_close(
+    stream: &mut TcpStream,
+    answer: Response,
+    persist: Persist,
+) -> bool {
+    let close = persist == Persist::Close;
+    let head = answer.head(persist);
     let written = response::write_all(stream, &[&head, &answer.body], WRITE_STALL).await;
     drop((head, answer));
     if close && written.is_ok() {

@@ -28,6 +28,8 @@ pub(crate) struct Head {
     pub path: String,
     /// Whether the client wants the connection kept after the answer.
     pub keep_alive: bool,
+    /// An HTTP/1.0 request (its keep-alive must be confirmed in the answer).
+    pub http10: bool,
     pub body: BodyLen,
     /// `Expect: 100-continue` was sent: the client waits for `100 Continue` before the body.
     pub expect_continue: bool,
@@ -63,12 +65,13 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
         "POST" => Method::Post,
         _ => Method::Other,
     };
-    let path = target.split('?').next().unwrap_or_default().to_string();
+    let path = origin_path(target).to_string();
     let mut head = Head {
         method,
         path,
         // HTTP/1.1 keeps the connection by default, HTTP/1.0 only when asked.
         keep_alive: version == 1,
+        http10: version == 0,
         body: BodyLen::None,
         expect_continue: false,
         cookies: Vec::new(),
@@ -123,6 +126,18 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
     Ok(Some((head, len)))
 }
 
+/// The path of a request target: origin-form (`/p?q`) or absolute-form (`http://host/p?q`, which
+/// HTTP/1.1 servers must accept), without the query.
+fn origin_path(target: &str) -> &str {
+    let path = match target.split_once("://") {
+        Some((_, rest)) if !target.starts_with('/') => {
+            rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/")
+        }
+        _ => target,
+    };
+    path.split('?').next().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +157,13 @@ mod tests {
         assert!(h.keep_alive && h.expect_continue);
         assert_eq!(h.body, BodyLen::Length(12));
         assert_eq!(h.cookies, ["a=1", "ZM_AUTH_TOKEN=t"]);
+    }
+
+    #[test]
+    fn absolute_form_targets_are_reduced_to_their_path() {
+        assert_eq!(origin_path("http://h:7070/service/soap?x"), "/service/soap");
+        assert_eq!(origin_path("http://h"), "/");
+        assert_eq!(origin_path("/a?b://c"), "/a");
     }
 
     #[test]

@@ -7,6 +7,17 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+/// What happens to the connection after an answer, as the answer's `Connection` header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persist {
+    /// HTTP/1.1 keep-alive (the default; no header).
+    KeepAlive,
+    /// HTTP/1.0 keep-alive, which the answer must confirm (`Connection: keep-alive`).
+    KeepAlive10,
+    /// `Connection: close`, then the connection closes.
+    Close,
+}
+
 /// A complete response. Bodies are always sized (`Content-Length`); nothing is streamed.
 #[derive(Debug)]
 pub(crate) struct Response {
@@ -38,7 +49,7 @@ impl Response {
     }
 
     /// The status line and headers, ending with the blank line.
-    pub(crate) fn head(&self, close: bool) -> Vec<u8> {
+    pub(crate) fn head(&self, persist: Persist) -> Vec<u8> {
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store, no-cache\r\n",
             self.status,
@@ -51,8 +62,10 @@ impl Response {
             head.push_str(allow);
             head.push_str("\r\n");
         }
-        if close {
-            head.push_str("Connection: close\r\n");
+        match persist {
+            Persist::KeepAlive => {}
+            Persist::KeepAlive10 => head.push_str("Connection: keep-alive\r\n"),
+            Persist::Close => head.push_str("Connection: close\r\n"),
         }
         head.push_str("\r\n");
         head.into_bytes()
@@ -101,13 +114,19 @@ mod tests {
 
     #[test]
     fn head_has_length_cache_control_and_close() {
-        let head = Response::text(404, "no").head(true);
+        let head = Response::text(404, "no").head(Persist::Close);
         let head = String::from_utf8(head).unwrap();
         assert!(head.starts_with("HTTP/1.1 404 Not Found\r\n"), "{head}");
         assert!(head.contains("Content-Length: 2\r\n"));
         assert!(head.contains("Cache-Control: no-store, no-cache\r\n"));
         assert!(head.ends_with("Connection: close\r\n\r\n"));
-        let keep = String::from_utf8(Response::text(200, "").head(false)).unwrap();
+        let keep = String::from_utf8(Response::text(200, "").head(Persist::KeepAlive)).unwrap();
         assert!(!keep.contains("Connection"));
+        let keep10 = Response::text(200, "").head(Persist::KeepAlive10);
+        assert!(
+            String::from_utf8(keep10)
+                .unwrap()
+                .contains("Connection: keep-alive\r\n")
+        );
     }
 }
