@@ -11,6 +11,12 @@ use clap::Parser;
 
 use args::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: a sync allocates its header records on the engine thread and frees
+/// them on the store's commit thread, which glibc serves from per-thread arenas with consolidation passes.
+/// Measured in `bench/sync`: the initial sync of 10k messages took 0.58 s of CPU instead of 0.74-0.77 s.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
