@@ -44,6 +44,10 @@ pub struct SyncArgs {
     /// Allow IMAP sources with security "none".
     #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
     pub imap_allow_plaintext: bool,
+    /// Fetch only the header fields inboxd reads (less traffic, more server CPU) instead of whole header
+    /// blocks: for IMAP servers behind slow links.
+    #[arg(long, env = "INBOXD_IMAP_HEADER_FIELDS")]
+    pub imap_header_fields: bool,
 }
 
 /// The data directory, shared by every command.
@@ -76,6 +80,10 @@ pub struct ServeArgs {
     /// Allow IMAP sources with security "none" (passwords in clear; for trusted networks and tests).
     #[arg(long, env = "INBOXD_IMAP_ALLOW_PLAINTEXT")]
     pub imap_allow_plaintext: bool,
+    /// Fetch only the header fields inboxd reads (less traffic, more server CPU) instead of whole header
+    /// blocks: for IMAP servers behind slow links.
+    #[arg(long, env = "INBOXD_IMAP_HEADER_FIELDS")]
+    pub imap_header_fields: bool,
     /// WaitSetRequest timeout for user tokens, seconds: DEFAULT:MIN:MAX.
     #[arg(long, env = "INBOXD_WAITSET_USER_TIMEOUT", default_value = "300:30:1200", value_parser = parse_timeout_range)]
     pub waitset_user_timeout: inboxd_waitset::TimeoutRange,

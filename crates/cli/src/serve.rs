@@ -18,6 +18,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ..Default::default()
         };
         sync.connect.allow_plaintext = args.imap_allow_plaintext;
+        sync.header_fetch = crate::sync::header_fetch(args.imap_header_fields);
         sync
     });
     config.waitset.user_timeout = args.waitset_user_timeout;

@@ -51,6 +51,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
     );
     let mut config = SyncConfig::default();
     config.connect.allow_plaintext = args.imap_allow_plaintext;
+    config.header_fetch = header_fetch(args.imap_header_fields);
     let style = ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len} {elapsed}")
         .context("progress template")?
         .progress_chars("=> ");
@@ -88,4 +89,13 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
         summary.commands,
     );
     Ok(())
+}
+
+/// The header fetch mode the `--imap-header-fields` flag picks.
+pub(crate) fn header_fetch(fields_only: bool) -> inboxd_imap_driver::HeaderFetch {
+    if fields_only {
+        inboxd_imap_driver::HeaderFetch::Fields
+    } else {
+        inboxd_imap_driver::HeaderFetch::Whole
+    }
 }

@@ -42,6 +42,7 @@ pub use config::{ProgressEvent, SyncConfig, SyncSummary};
 pub use connection::{Connection, Reply};
 pub use error::DriverError;
 pub use folder_ops::{QueuedFolderOp, queue_folder_op};
+pub use inboxd_imap_sync::HeaderFetch;
 pub use local_ops::{MessageAction, apply_message_actions, rechurn};
 pub use once::{sync_once, sync_once_with, verify_login, verify_login_with};
 pub use ops::{OPS_SPACE, QueuedOp, queue_op};

@@ -272,3 +272,119 @@ async fn worker_idles_and_syncs_new_mail_when_idle_is_offered() {
     })
     .await;
 }
+
+/// A message with the header noise of real list mail around the fields inboxd reads (folded Received and
+/// DKIM lines, an obsolete `Subject :` form, folded address lists, an encoded word), optionally without a
+/// Message-ID.
+fn noisy_message(n: u32, message_id: bool, reply_to: Option<u32>) -> Vec<u8> {
+    let mut m = format!(
+        "Received: from mx{n}.example.net (mx{n}.example.net [192.0.2.{n}])\r\n\tby mail.example.org\r\n\
+         DKIM-Signature: v=1; a=rsa-sha256; d=example.net;\r\n b=AbCdEf{n}==\r\n\
+         X-Mailer: test {n}\r\nFrom: =?UTF-8?Q?J=C3=B6rg_{n}?= <jorg{n}@example.net>\r\n\
+         To: list@example.org,\r\n Bob <bob@example.org>\r\nCc: carol@example.org\r\n\
+         Subject : Topic {}\r\nDate: Tue, 3 Nov 2026 09:{:02}:00 +0000\r\n",
+        reply_to.unwrap_or(n),
+        n % 60
+    );
+    if message_id {
+        m.push_str(&format!("Message-ID: <noisy{n}@example.net>\r\n"));
+    }
+    if let Some(p) = reply_to {
+        m.push_str(&format!(
+            "In-Reply-To: <noisy{p}@example.net>\r\nReferences:\r\n <noisy{p}@example.net>\r\n"
+        ));
+    }
+    m.push_str("List-Id: <list.example.org>\r\n\r\nBody.\r\n");
+    m.into_bytes()
+}
+
+/// What a sync stored, without the store's own ids: per message its UID, header fields, flags and the UIDs
+/// of its conversation.
+fn stored_mail(store: &inboxd_store::Store, account: &inboxd_model::AccountId) -> Vec<String> {
+    let messages = store.messages(account).unwrap();
+    let mut out: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let mut conv: Vec<u32> = messages
+                .iter()
+                .filter(|o| o.conversation == m.conversation)
+                .filter_map(|o| o.imap_uid)
+                .collect();
+            conv.sort_unstable();
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} conv {conv:?}",
+                m.imap_uid,
+                m.message_id,
+                m.in_reply_to,
+                m.references,
+                m.subject,
+                m.from,
+                m.to,
+                m.cc,
+                m.date,
+                m.internal_date,
+                m.size,
+                m.flags
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn whole_headers_and_header_fields_store_the_same_mail() {
+    bounded(async {
+        let dc = Dovecot::start();
+        let src = dc.source(ImapSecurity::None);
+        let opts = dc.options();
+        let mut conn = inboxd_imap_driver::Connection::connect(&src, &opts)
+            .await
+            .unwrap();
+        let mail = [
+            noisy_message(1, true, None),
+            noisy_message(2, true, Some(1)),
+            noisy_message(3, false, None),
+            noisy_message(4, false, Some(2)),
+        ];
+        for (i, m) in mail.into_iter().enumerate() {
+            conn.execute_ok(&inboxd_imap_sync::wire::Command::Append {
+                mailbox: "INBOX".into(),
+                flags: vec![],
+                date: Some(1_793_000_000_000 + i64::try_from(i).unwrap() * 60_000),
+                message: m,
+            })
+            .await
+            .unwrap();
+        }
+        conn.logout().await;
+
+        let mut stores = Vec::new();
+        for mode in [
+            inboxd_imap_driver::HeaderFetch::Whole,
+            inboxd_imap_driver::HeaderFetch::Fields,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let (store, account) = store_with_account(dir.path(), src.clone());
+            let config = SyncConfig {
+                connect: opts.clone(),
+                header_fetch: mode,
+                ..SyncConfig::default()
+            };
+            let summary = sync_once_with(store.clone(), account.clone(), config, |_| {})
+                .await
+                .unwrap();
+            assert_eq!(summary.messages_added, 4, "{mode:?}: {summary:?}");
+            stores.push((stored_mail(&store, &account), dir));
+        }
+        let (whole, fields) = (&stores[0].0, &stores[1].0);
+        assert_eq!(whole, fields);
+        let joined = whole.join("\n");
+        assert!(joined.contains("\"Topic 1\""), "{joined}");
+        assert!(joined.contains("Jörg 1"), "{joined}");
+        assert!(joined.contains("bob@example.org"), "{joined}");
+        // The reply threads with its parent in both modes, and the id-less reply to it joins them too.
+        assert!(joined.contains("conv [1, 2, 4]"), "{joined}");
+    })
+    .await;
+}
