@@ -64,9 +64,10 @@ fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, Stor
     }
     Ok(records
         .into_iter()
+        // Each row completes one record (one umid per store message), so it is moved, not cloned.
         .map(|(umid, mut stored)| {
             if stored.lean
-                && let Some(row) = stored.item.and_then(|i| rows.get(&i))
+                && let Some(row) = stored.item.and_then(|i| rows.remove(&i))
             {
                 typed::fill_from_row(&mut stored, row);
             }

@@ -91,26 +91,26 @@ pub(crate) fn message_to(m: &Message, item: ItemId) -> String {
 }
 
 /// Completes a lean record from its store row.
-pub(crate) fn fill_from_row(stored: &mut StoredMessage, row: &inboxd_store::Message) {
+pub(crate) fn fill_from_row(stored: &mut StoredMessage, row: inboxd_store::Message) {
     let m = &mut stored.message;
     if !m.synthesized_id {
-        m.message_id = row.message_id.clone().unwrap_or_default();
+        m.message_id = row.message_id.unwrap_or_default();
     }
-    m.references = row.references.clone();
-    m.in_reply_to = row.in_reply_to.clone();
-    m.subject = row.subject.clone();
+    m.references = row.references;
+    m.in_reply_to = row.in_reply_to;
+    m.subject = row.subject;
     if !stored.addrs {
-        let addr = |a: &inboxd_store::Address| Address {
-            name: a.name.clone(),
-            email: Some(a.email.clone()),
+        let addr = |a: inboxd_store::Address| Address {
+            name: a.name,
+            email: Some(a.email),
         };
-        m.from = row.from.first().map(addr);
-        m.to = row.to.iter().map(addr).collect();
-        m.cc = row.cc.iter().map(addr).collect();
+        m.from = row.from.into_iter().next().map(addr);
+        m.to = row.to.into_iter().map(addr).collect();
+        m.cc = row.cc.into_iter().map(addr).collect();
     }
     m.date = row.internal_date;
     m.size = u32::try_from(row.size).unwrap_or(u32::MAX);
-    m.snippet = row.snippet.clone();
+    m.snippet = row.snippet;
     m.has_attachments = row.has_attachments;
 }
 
@@ -390,7 +390,7 @@ mod tests {
             let mut stored = message_from(Umid(7), &text);
             assert!(stored.lean);
             assert_eq!(stored.item, Some(ItemId(42)));
-            fill_from_row(&mut stored, &row_of(&m, ItemId(42)));
+            fill_from_row(&mut stored, row_of(&m, ItemId(42)));
             assert_eq!(stored.message, m);
         }
     }
