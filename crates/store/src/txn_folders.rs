@@ -313,3 +313,40 @@ impl Txn<'_> {
         Ok(report)
     }
 }
+
+impl Txn<'_> {
+    /// Forgets everything mirrored from the account's IMAP source, for when it is pointed at another
+    /// mailbox (a new host, port or user): every message and conversation, every non-system folder that
+    /// mirrors a mailbox (with what is below it), the system folders' mailbox mapping (back to the
+    /// defaults: Inbox ↔ `INBOX`), and all sync state, queued client operations included (they were meant
+    /// for the old mailbox). All recorded as changes, so clients resync. Contacts, appointments, tasks
+    /// and documents in system or local folders stay.
+    pub fn forget_imap_mirror(&mut self) -> Result<(), StoreError> {
+        let folders = read::folders(self.conn(), self.key(), Filter::All)?;
+        for f in &folders {
+            let mirrored = f.imap_path.is_some() && !folder_ids::is_system(f.id);
+            // A parent deleted earlier took this one with it.
+            if mirrored && self.require_folder(f.id).is_ok() {
+                self.delete_folder(f.id)?;
+            }
+        }
+        for m in read::messages(self.conn(), self.key(), Filter::All)? {
+            self.touch_deleted(m.id, ItemKind::Message);
+        }
+        for c in read::conversations(self.conn(), self.key(), Filter::All)? {
+            self.touch_deleted(c.id, ItemKind::Conversation);
+        }
+        for table in ["messages", "conversations"] {
+            self.conn()
+                .execute(
+                    &format!("DELETE FROM {table} WHERE account = ?1"),
+                    params![self.key()],
+                )
+                .db()?;
+        }
+        for sys in &SYSTEM_FOLDERS {
+            self.set_folder_imap(sys.id, sys.imap_path, None)?;
+        }
+        self.sync_clear()
+    }
+}

@@ -588,3 +588,63 @@ fn txn_reads_see_their_own_writes() {
     })
     .unwrap();
 }
+
+#[test]
+fn forgetting_the_imap_mirror_keeps_local_items_only() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let (lists, local, contact, conv) = s
+        .commit(&a, T0, |x| {
+            let lists = x.create_folder(folder("Lists", folder_ids::ROOT))?;
+            x.set_folder_imap(lists, Some("Lists"), None)?;
+            let sub = x.create_folder(folder("Rust", lists))?;
+            x.set_folder_imap(sub, Some("Lists/Rust"), None)?;
+            let local = x.create_folder(folder("Local", folder_ids::ROOT))?;
+            x.set_folder_imap(folder_ids::SENT, Some("Sent Items"), Some("\\Sent"))?;
+            let conv = x.put_conversation(ConversationSummary::default())?;
+            for (f, uid) in [(folder_ids::INBOX, 1), (sub, 2), (local, 3)] {
+                x.insert_message(NewMessage {
+                    conversation: Some(conv),
+                    ..message(f, Some(uid))
+                })?;
+            }
+            let contact = x.create_item(
+                ItemType::Contact,
+                folder_ids::CONTACTS,
+                &attrs(&[("n", "x")]),
+            )?;
+            x.sync_put("msg", "1", Some("{}"))?;
+            x.sync_put("ops", "k", Some("{}"))?;
+            Ok((lists, local, contact, conv))
+        })
+        .unwrap()
+        .value;
+    let before = s.change_id(&a).unwrap();
+    s.commit(&a, T0, |x| x.forget_imap_mirror()).unwrap();
+
+    let (changed, deleted) = diff(&s, &a, before);
+    assert!(s.conversations(&a).unwrap().is_empty());
+    assert!(s.messages(&a).unwrap().is_empty());
+    assert!(deleted.contains(&(conv, ItemKind::Conversation)));
+    assert_eq!(
+        deleted.iter().filter(|d| d.1 == ItemKind::Message).count(),
+        3,
+        "{deleted:?}"
+    );
+    assert!(deleted.contains(&(lists, ItemKind::Folder)));
+    assert!(changed.contains(&folder_ids::SENT), "{changed:?}");
+    let folders = s.folders(&a).unwrap();
+    let path = |id: ItemId| {
+        folders
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.imap_path.clone())
+    };
+    assert_eq!(path(lists), None, "the mirrored folder is gone");
+    assert_eq!(path(local), Some(None), "the local folder stays");
+    assert_eq!(path(folder_ids::SENT), Some(None), "Sent is released");
+    assert_eq!(path(folder_ids::INBOX), Some(Some("INBOX".into())));
+    assert!(s.item(&a, contact).unwrap().is_some());
+    assert!(s.sync_load(&a, "msg").unwrap().is_empty());
+    assert!(s.sync_load(&a, "ops").unwrap().is_empty());
+}
