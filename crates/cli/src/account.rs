@@ -88,7 +88,16 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<()> {
             } else {
                 imap_source(&imap, existing.imap.as_ref())?.map(Some)
             };
+            let new_mailbox = matches!((&existing.imap, &update.imap), (Some(old), Some(Some(new))) if !old.same_mailbox(new));
             let updated = store.update_account(&existing.id, update)?;
+            if new_mailbox {
+                // Another mailbox: what was mirrored from the old one goes (local items stay).
+                store.commit(&existing.id, now(), |t| t.forget_imap_mirror())?;
+                println!(
+                    "forgot the mail mirrored from {}",
+                    describe_source(existing.imap.as_ref())
+                );
+            }
             println!("{}", describe(&updated));
         }
         AccountCommand::Delete { data, account } => {
@@ -194,11 +203,15 @@ fn imap_source(
     }))
 }
 
-fn describe(a: &Account) -> String {
-    let imap = a.imap.as_ref().map_or_else(
+fn describe_source(imap: Option<&ImapSource>) -> String {
+    imap.map_or_else(
         || "-".to_string(),
         |i| format!("{}@{}:{} ({})", i.user, i.host, i.port, i.security.as_str()),
-    );
+    )
+}
+
+fn describe(a: &Account) -> String {
+    let imap = describe_source(a.imap.as_ref());
     let role = if a.admin { "admin" } else { "user" };
     format!("{}\t{}\t{}\t{}\t{}", a.id, a.name, a.status, role, imap)
 }

@@ -65,6 +65,32 @@ impl SyncWorkers {
         }
     }
 
+    /// The account now mirrors another mailbox: stops its worker and waits for it to end, forgets everything
+    /// mirrored from the old mailbox (in one commit: clients see the deletions), then starts a worker for the
+    /// new one. Blocks the calling thread (the handlers' blocking pool, or any non-async thread).
+    pub fn replace_source(
+        &self,
+        account: &Account,
+        now: inboxd_model::Timestamp,
+    ) -> Result<(), inboxd_store::StoreError> {
+        let old = self.workers().remove(&account.id);
+        if let Some((_, handle)) = old {
+            let stopped = match tokio::runtime::Handle::try_current() {
+                Ok(rt) => rt.block_on(handle.shutdown()),
+                Err(_) => Ok(()),
+            };
+            if let Err(e) = stopped {
+                tracing::warn!(account = %account.id, %e, "IMAP worker ended with an error");
+            }
+            tracing::info!(account = %account.id, "IMAP worker stopped: new source");
+        }
+        self.store
+            .commit(&account.id, now, |t| t.forget_imap_mirror())?;
+        tracing::info!(account = %account.id, "mirror of the old IMAP source forgotten");
+        self.account_changed(account);
+        Ok(())
+    }
+
     /// Asks the account's worker to sync now; false when it has none.
     pub fn sync_now(&self, account: &AccountId) -> bool {
         self.workers()

@@ -123,3 +123,93 @@ async fn worker_mirrors_dovecot_and_wakes_waitsets() {
     assert!(seen, "the appended reply reached the store");
     t.server.shutdown().await;
 }
+
+/// The subjects of every message in a full SyncRequest answer, sorted.
+async fn subjects(t: &TestServer, user: &str) -> Vec<String> {
+    let r = t.user(user, Element::ns("SyncRequest", NS_MAIL)).await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    fn walk(el: &Element, out: &mut Vec<String>) {
+        if el.name == "m"
+            && let Some(su) = el.scalar("su")
+        {
+            out.push(su);
+        }
+        el.children.iter().for_each(|c| walk(c, out));
+    }
+    let mut out = Vec::new();
+    walk(&r.body, &mut out);
+    out.sort();
+    out
+}
+
+async fn wait_for_subjects(t: &TestServer, user: &str, want: &[&str]) {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        last = subjects(t, user).await;
+        if last == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("store holds {last:?}, want {want:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pointing_an_account_at_another_mailbox_replaces_its_mail() {
+    let (old, new) = (Dovecot::start(), Dovecot::start());
+    let opts = old.options();
+    common::mirror::append(
+        &old.source(ImapSecurity::None),
+        &opts,
+        "INBOX",
+        &[(1, None), (2, Some(1))],
+    )
+    .await;
+    common::mirror::append(&old.source(ImapSecurity::None), &opts, "Old", &[(3, None)]).await;
+    common::mirror::append(
+        &new.source(ImapSecurity::None),
+        &new.options(),
+        "INBOX",
+        &[(7, None)],
+    )
+    .await;
+    let t = TestServer::start_with(|c| {
+        c.sync = Some(inboxd_imap_driver::SyncConfig {
+            connect: opts.clone(),
+            poll_interval: Duration::from_secs(3600),
+            ..Default::default()
+        });
+    })
+    .await;
+    let admin = t.admin_token().await;
+    let (id, user) = t.provision_imap_account(old.port, USER, PASSWORD).await;
+    wait_for_subjects(&t, &user, &["Re: Topic 1", "Topic 1", "Topic 3"]).await;
+
+    // A new password for the same mailbox keeps the mirror.
+    let a = |n: &str, v: &str| Element::text_child("a", v).with_attr("n", n);
+    let same = Element::ns("ModifyAccountRequest", NS_ADMIN)
+        .with_attr("id", id.as_str())
+        .with_child(a("imapPassword", PASSWORD));
+    assert_eq!(t.admin(&admin, same).await.status, 200);
+    assert_eq!(
+        subjects(&t, &user).await,
+        ["Re: Topic 1", "Topic 1", "Topic 3"]
+    );
+
+    // Another server: the old mail and its folder go, the new mailbox is mirrored.
+    let moved = Element::ns("ModifyAccountRequest", NS_ADMIN)
+        .with_attr("id", id.as_str())
+        .with_child(a("imapPort", &new.port.to_string()));
+    let r = t.admin(&admin, moved).await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    wait_for_subjects(&t, &user, &["Topic 7"]).await;
+    let folders = t
+        .user(&user, Element::ns("GetFolderRequest", NS_MAIL))
+        .await;
+    assert!(
+        !folders.raw.contains("\"Old\"") && !folders.raw.contains("name=\"Old\""),
+        "{}",
+        folders.raw
+    );
+    t.server.shutdown().await;
+}

@@ -82,6 +82,16 @@ pub struct ImapSource {
     pub password: String,
 }
 
+impl ImapSource {
+    /// Whether both name the same mailbox (host, port and user; the password and the transport security
+    /// may change without it being another mailbox).
+    pub fn same_mailbox(&self, other: &ImapSource) -> bool {
+        self.host.eq_ignore_ascii_case(&other.host)
+            && self.port == other.port
+            && self.user == other.user
+    }
+}
+
 /// Redacts the password.
 impl fmt::Debug for ImapSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

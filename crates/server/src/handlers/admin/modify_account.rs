@@ -19,7 +19,22 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
         imap: attrs::imap_source(&a, existing.imap.as_ref())?,
         ..AccountUpdate::default()
     };
-    apply(cx, &id, update, "ModifyAccountResponse")
+    // Another mailbox (not just a new password): what was mirrored from the old one must go.
+    let new_mailbox = matches!((&existing.imap, &update.imap), (Some(old), Some(Some(new))) if !old.same_mailbox(new));
+    if !new_mailbox {
+        return apply(cx, &id, update, "ModifyAccountResponse");
+    }
+    let account = cx
+        .app
+        .store
+        .update_account(&id, update)
+        .map_err(crate::store_fault)?;
+    cx.app
+        .sync
+        .replace_source(&account, cx.now)
+        .map_err(crate::store_fault)?;
+    cx.app.account_changed(&account);
+    Ok(Element::ns("ModifyAccountResponse", NS_ADMIN).with_child(attrs::account_element(&account)))
 }
 
 pub fn handle_set_password(cx: &Cx, req: &Element) -> Result<Element, Fault> {
