@@ -46,22 +46,26 @@ type MessageRows = Vec<(Umid, Message, Option<ItemId>)>;
 /// deleted the message locally; the expunge upstream is still queued) keeps what it has: the engine only
 /// needs its location, flags and conversation until the delete goes out.
 fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, StoreError> {
-    let records: Vec<(Umid, typed::StoredMessage)> = store
-        .sync_load(account, space::MESSAGE)?
-        .into_iter()
-        .filter_map(|(k, v)| {
-            let umid = Umid(parse_key::<u64>(&k)?);
-            Some((umid, typed::message_from(umid, &v)))
-        })
-        .collect();
-    let mut rows: HashMap<ItemId, inboxd_store::Message> = HashMap::new();
-    if records.iter().any(|(_, r)| r.lean) {
-        rows = store
-            .messages(account)?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
-    }
+    // The rows are read on another thread while the records load and decode.
+    let (records, rows) = std::thread::scope(|s| {
+        let rows = s.spawn(|| store.messages(account));
+        let records: Result<Vec<(Umid, typed::StoredMessage)>, StoreError> =
+            store.sync_load(account, space::MESSAGE).map(|all| {
+                all.into_iter()
+                    .filter_map(|(k, v)| {
+                        let umid = Umid(parse_key::<u64>(&k)?);
+                        Some((umid, typed::message_from(umid, &v)))
+                    })
+                    .collect()
+            });
+        let rows = rows
+            .join()
+            .map_err(|_| StoreError::Backend("loading message rows panicked".into()));
+        (records, rows)
+    });
+    let (records, rows) = (records?, rows??);
+    let mut rows: HashMap<ItemId, inboxd_store::Message> =
+        rows.into_iter().map(|m| (m.id, m)).collect();
     Ok(records
         .into_iter()
         // Each row completes one record (one umid per store message), so it is moved, not cloned.
