@@ -156,6 +156,15 @@ async fn keep_alive_pipelining_chunked_and_continue_on_one_connection() {
     c.send(first).await;
     c.send(second).await;
     assert_info(&c.response().await);
+    // A body much larger than the first read buffer, sent in pieces.
+    let mut padded = body.clone();
+    padded.extend(std::iter::repeat_n(b' ', 40_000));
+    let request = post(&padded, "");
+    for piece in request.chunks(9_000) {
+        c.send(piece).await;
+        tokio::task::yield_now().await;
+    }
+    assert_info(&c.response().await);
     // Expect: 100-continue gets the interim answer before the body is sent.
     let head = format!(
         "POST /service/soap HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",

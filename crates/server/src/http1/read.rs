@@ -110,17 +110,21 @@ async fn sized(
     if head.expect_continue && have.is_empty() {
         continue_100(stream).await?;
     }
-    let mut body = vec![0u8; n];
-    let mut filled = have.len();
-    body.get_mut(..filled)
-        .ok_or(ReadError::Malformed)?
-        .copy_from_slice(have);
+    // The buffer grows with what arrives (doubling, never past n): a client that announces a large body
+    // and sends it slowly holds memory for what it sent, not for what it announced.
+    let mut body = Vec::with_capacity(n.min(have.len().max(INITIAL)));
+    body.extend_from_slice(have);
     // Bounded: each pass reads at least one byte of the n.
-    while let Some(dest) = body.get_mut(filled..).filter(|d| !d.is_empty()) {
-        let read = tokio::time::timeout(stall, stream.read(dest)).await;
+    while body.len() < n {
+        let want = n - body.len();
+        if body.capacity() == body.len() {
+            body.reserve_exact(want.min(body.capacity().max(INITIAL)));
+        }
+        let room = (body.capacity() - body.len()).min(want) as u64;
+        let read = tokio::time::timeout(stall, (&mut *stream).take(room).read_buf(&mut body)).await;
         match read {
             Ok(Ok(0) | Err(_)) | Err(_) => return Err(ReadError::Gone),
-            Ok(Ok(k)) => filled += k,
+            Ok(Ok(_)) => {}
         }
     }
     Ok((Bytes::from(body), Vec::new()))
