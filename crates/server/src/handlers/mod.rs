@@ -107,9 +107,12 @@ mod tests {
         let sync = handle(cx.clone(), Element::ns("GetInfoRequest", NS_ACCOUNT));
         let batch = handle(cx.clone(), Element::ns("BatchRequest", NS_ZIMBRA));
         let sizes = [&waitset, &sync, &batch].map(|f| std::mem::size_of_val(&**f));
+        let dispatch = crate::waitset::dispatch(&cx, Element::new("x"));
         println!(
-            "handler futures: waitset {} B, sync {} B, batch {} B; Cx {} B, Element {} B",
+            "handler futures: waitset {} B (of which waitset::dispatch {} B), sync {} B, batch {} B; \
+             Cx {} B, Element {} B",
             sizes[0],
+            std::mem::size_of_val(&dispatch),
             sizes[1],
             sizes[2],
             std::mem::size_of::<Cx>(),
