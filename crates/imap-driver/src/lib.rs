@@ -23,6 +23,7 @@
 
 mod body;
 mod clock;
+mod commits;
 mod config;
 mod connection;
 mod error;

@@ -8,12 +8,13 @@ use std::time::Duration;
 use inboxd_imap_sync::wire::{self, Command, Response, Untagged};
 use inboxd_imap_sync::{AccountSync, Action, Batch, Input};
 use inboxd_model::{AccountId, ItemId};
-use inboxd_store::{Committed, ImapSource, Store, StoreError};
+use inboxd_store::{ImapSource, Store};
 
 use crate::clock::now;
+use crate::commits::{CommitOutcome, Commits};
 use crate::config::{ProgressEvent, SyncConfig, SyncSummary};
 use crate::ops;
-use crate::persist::{self, ApplyStats, Mirror};
+use crate::persist::{self, Mirror};
 use crate::{ConnectOptions, Connection, DriverError};
 
 /// What woke the loop.
@@ -24,16 +25,6 @@ pub(crate) enum Event {
     /// The store commit running in the background finished.
     Committed(CommitOutcome),
 }
-
-/// The result of a background commit: the batch's seq, whether it touched folders, the store's answer and
-/// the mirror handed back.
-pub(crate) struct CommitOutcome {
-    seq: u64,
-    folders_changed: bool,
-    result: Result<(Result<Committed<ApplyStats>, StoreError>, Mirror), DriverError>,
-}
-
-type CommitTask = tokio::task::JoinHandle<CommitOutcome>;
 
 /// Requests from a worker handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +60,9 @@ pub(crate) struct Runner {
     acks: Vec<(String, String)>,
     /// Consecutive failed store commits (a persistent store failure must not spin).
     store_failures: u32,
-    /// The batch being committed on the blocking pool while the engine goes on (at most one; it holds the
-    /// mirror until it is settled).
-    committing: Option<CommitTask>,
+    /// Batches being committed on the blocking pool while the engine goes on; a running commit holds the
+    /// mirror until it is settled.
+    commits: Commits,
 }
 
 impl Runner {
@@ -93,6 +84,7 @@ impl Runner {
         .await?;
         let source =
             source.ok_or_else(|| DriverError::Config("account has no IMAP source".into()))?;
+        let commits = Commits::new(store.clone(), account.clone());
         let mut engine = AccountSync::new(config.engine(&source));
         engine.handle(Input::Restored(snap), now());
         let mut runner = Runner {
@@ -113,7 +105,7 @@ impl Runner {
             progress,
             store_failures: 0,
             acks: Vec::new(),
-            committing: None,
+            commits,
         };
         runner.pick_up_ops().await?;
         Ok(runner)
@@ -157,7 +149,7 @@ impl Runner {
     pub(crate) fn cycle_done(&self) -> bool {
         self.conn.is_some()
             && self.inflight.is_none()
-            && self.committing.is_none()
+            && self.commits.is_idle()
             && self.engine.poll_timeout().is_some_and(|t| t > now())
     }
 
@@ -178,7 +170,7 @@ impl Runner {
                     }
                     self.send(cmd).await;
                 }
-                Action::Store(batch) => self.commit(batch).await?,
+                Action::Store(batch) => self.commit(batch),
                 Action::Disconnect => {
                     if let Some(c) = self.conn.take() {
                         drop(c);
@@ -245,46 +237,23 @@ impl Runner {
         }
     }
 
-    /// Starts committing `batch` on the blocking pool and returns: the engine parses the next replies while
-    /// SQLite writes. Commits stay in order (the previous one is settled first) and the engine hears
-    /// `BatchApplied` only once its batch is durable.
-    async fn commit(&mut self, batch: Batch) -> Result<(), DriverError> {
-        self.settle().await?;
-        let seq = batch.seq;
-        let folders_changed = !batch.folders.is_empty();
-        let (store, account) = (self.store.clone(), self.account.clone());
-        let mut mirror = std::mem::take(&mut self.mirror);
-        let acks = std::mem::take(&mut self.acks);
-        let when = now();
-        self.committing = Some(tokio::task::spawn_blocking(move || {
-            let r = store.commit(&account, when, |txn| {
-                let stats = persist::apply(txn, &batch, &mut mirror)?;
-                ops::ack(txn, &acks)?;
-                Ok(stats)
-            });
-            // The batch's records are big (header fields of hundreds of messages): free them here, off the
-            // engine's thread.
-            drop(batch);
-            CommitOutcome {
-                seq,
-                folders_changed,
-                result: Ok((r, mirror)),
-            }
-        }));
-        Ok(())
+    /// Hands `batch` to the background committer and returns: the engine parses the next replies while SQLite
+    /// writes. Commits stay in order and the engine hears `BatchApplied` only once its batch is durable.
+    fn commit(&mut self, batch: Batch) {
+        self.commits.push(batch, std::mem::take(&mut self.acks));
+        if !self.commits.is_running() {
+            self.commits.start(std::mem::take(&mut self.mirror));
+        }
     }
 
-    /// Waits for the background commit, if any, and hands its outcome to the engine.
+    /// Waits until every batch handed over is committed, and tells the engine.
     pub(crate) async fn settle(&mut self) -> Result<(), DriverError> {
-        match self.committing.take() {
-            Some(task) => {
-                let outcome = task
-                    .await
-                    .map_err(|e| DriverError::Store(format!("store task failed: {e}")))?;
-                self.committed(outcome).await
-            }
-            None => Ok(()),
+        // Bounded: each round commits what was queued before it, and nothing queues meanwhile.
+        while self.commits.is_running() {
+            let outcome = self.commits.finished().await;
+            self.committed(outcome).await?;
         }
+        Ok(())
     }
 
     async fn committed(&mut self, outcome: CommitOutcome) -> Result<(), DriverError> {
@@ -296,6 +265,9 @@ impl Runner {
         match result? {
             (Ok(committed), mirror) => {
                 self.mirror = mirror;
+                if self.commits.has_queued() {
+                    self.commits.start(std::mem::take(&mut self.mirror));
+                }
                 self.store_failures = 0;
                 self.summary.add(&committed.value);
                 (self.progress)(ProgressEvent::Stored(committed.value));
@@ -313,6 +285,8 @@ impl Runner {
                 if self.store_failures > 3 {
                     return Err(DriverError::Store(e.to_string()));
                 }
+                // Batches queued behind the failed one built on it: the restored engine redoes their work.
+                self.commits.clear_queue();
                 let (st, acct) = (self.store.clone(), self.account.clone());
                 let (snap, mirror) = blocking(move || persist::load(&st, &acct)).await?;
                 self.mirror = mirror;
@@ -353,19 +327,9 @@ impl Runner {
             .poll_timeout()
             .map(|t| Duration::from_millis(t.0.saturating_sub(now().0)));
         let conn = self.conn.as_mut();
-        let committing = self.committing.as_mut();
+        let commits = &mut self.commits;
         tokio::select! {
-            c = async { match committing { Some(t) => t.await, None => std::future::pending().await } } => {
-                self.committing = None;
-                match c {
-                    Ok(outcome) => Event::Committed(outcome),
-                    Err(e) => Event::Committed(CommitOutcome {
-                        seq: 0,
-                        folders_changed: false,
-                        result: Err(DriverError::Store(format!("store task failed: {e}"))),
-                    }),
-                }
-            }
+            outcome = commits.finished() => Event::Committed(outcome),
             r = async { match conn { Some(c) => c.read_response().await, None => std::future::pending().await } } => {
                 Event::Response(r)
             }

@@ -27,6 +27,17 @@ pub struct ApplyStats {
     pub problems: u64,
 }
 
+impl ApplyStats {
+    /// Adds another batch's counts (batches committed together).
+    pub(crate) fn add(&mut self, other: &ApplyStats) {
+        self.messages_added += other.messages_added;
+        self.messages_updated += other.messages_updated;
+        self.messages_deleted += other.messages_deleted;
+        self.folders_changed += other.folders_changed;
+        self.problems += other.problems;
+    }
+}
+
 /// Applies `batch` inside `txn`, updating `mirror` as it goes (on error the caller must reload the mirror:
 /// the transaction rolls back).
 pub(crate) fn apply(
