@@ -55,17 +55,22 @@ pub fn is_waitset_request(req: &Element) -> bool {
     route(req).is_some()
 }
 
-/// Handles a WaitSet request. It takes the request by value so that a long poll can drop the parsed tree
-/// before it parks.
-pub async fn dispatch(cx: &Cx, req: Element) -> Result<Element, Fault> {
+/// Handles a WaitSet request. It takes the request by value (boxed: an argument stays allocated in this
+/// future for as long as it runs) so that a long poll can drop the parsed tree before it parks.
+pub async fn dispatch(cx: &Cx, req: Box<Element>) -> Result<Element, Fault> {
     let Some((name, ns, kind)) = route(&req) else {
         return Err(Fault::unknown_document(&req.name));
     };
     let shell = cx.app.waitsets.clone();
     match kind {
-        Kind::Create => create::handle(shell, cx, &req, name, ns).await,
-        Kind::Wait => wait::handle(shell, cx, req, name, ns).await,
-        Kind::Destroy => destroy::handle(shell, cx, &req, name, ns).await,
+        // Create and destroy are boxed so that a parked wait's future does not reserve room for them.
+        Kind::Create => {
+            Box::pin(async move { create::handle(shell, cx, &req, name, ns).await }).await
+        }
+        Kind::Wait => wait::handle(shell, cx, *req, name, ns).await,
+        Kind::Destroy => {
+            Box::pin(async move { destroy::handle(shell, cx, &req, name, ns).await }).await
+        }
         Kind::Query => query::handle(&shell, cx, &req, name, ns),
     }
 }
