@@ -162,3 +162,58 @@ fn batches_round_trip_through_the_store() {
     assert_eq!(reloaded.messages.len(), h.store.messages.len());
     assert_eq!(reloaded.folders.len(), h.store.folders.len());
 }
+
+/// Batches queued behind a running commit are applied together in one transaction (`commits.rs`): the store must
+/// end up exactly as with one commit per batch.
+#[test]
+fn batches_applied_in_one_commit_equal_one_commit_each() {
+    let mut server = ToyServer::new();
+    for n in 0..12u32 {
+        let parent = (n % 3 != 0).then(|| format!("<m{}@x>", n - 1));
+        let mut mail = MailBuilder::new(&format!("m{n}@x"), &format!("Topic {}", n / 3));
+        if let Some(p) = &parent {
+            mail = mail.in_reply_to(p).references(&[p.as_str()]);
+        }
+        server.append("INBOX", &mail.build(), day_ms(1, i64::from(n)), &[]);
+    }
+    let mut h = Harness::new(
+        server,
+        Harness::test_config(),
+        Timestamp(day_ms(10, 0) as u64),
+    );
+    h.sync();
+    h.server.set_flags("INBOX", 2, &["\\Seen"]);
+    h.server.expunge("INBOX", 4);
+    h.sync();
+    assert!(h.batches.len() > 2, "the scenario makes several batches");
+
+    let (_d1, one_each, a1) = store();
+    apply_all(&one_each, &a1, &h.batches, &mut Mirror::default());
+    let (_d2, together, a2) = store();
+    let mut mirror = Mirror::default();
+    together
+        .commit(&a2, Timestamp(2), |t| {
+            for b in &h.batches {
+                apply(t, b, &mut mirror)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        load(&one_each, &a1).unwrap().0,
+        load(&together, &a2).unwrap().0
+    );
+    assert_eq!(stored_uids(&one_each, &a1), stored_uids(&together, &a2));
+    let convs = |s: &Store, a: &AccountId| {
+        let mut v: Vec<(String, u32)> = s
+            .conversations(a)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.subject, c.message_count))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(convs(&one_each, &a1), convs(&together, &a2));
+    assert_eq!(load(&together, &a2).unwrap().0, h.store);
+}
