@@ -17,7 +17,7 @@
 //!
 //! # Layout
 //! `connection` (+ `stream`, `tls`): sockets and framing. `runner`: drives one engine (actions, events);
-//! `worker` and `once` wrap it, each session on its own thread (`thread`). `persist`: engine batches → store
+//! `worker` and `once` wrap it, each session a task on the IMAP sessions' own runtime (`thread`). `persist`: engine batches → store
 //! items and sync state; `body`: fetched bodies in the sync state. `ops`, `local_ops`, `folder_ops`: client
 //! operations. `clock`: the one wall-clock read.
 

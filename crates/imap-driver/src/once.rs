@@ -28,7 +28,7 @@ pub async fn verify_login_with(
 
 /// Runs one full sync cycle of `account` (folder list, every folder refreshed and grown, messages fetched,
 /// all committed to the store), then logs out. Connection errors end it (no retries). The session runs on
-/// its own thread, so the returned future is `Send`; `progress` is called from that thread.
+/// the IMAP sessions' runtime (`thread.rs`), so the returned future is `Send`; `progress` is called from there.
 pub async fn sync_once(
     store: Store,
     account: AccountId,

@@ -73,8 +73,8 @@ impl Drop for WorkerHandle {
 /// Spawns the worker for `account`. It loads the account's IMAP source and sync state from the store, syncs
 /// now, then every `config.poll_interval`, reconnecting with backoff after failures.
 ///
-/// Each worker runs on its own thread (see `thread.rs`); this needs no ambient runtime, so it may be called
-/// from sync or async code.
+/// Each worker is a task on the IMAP sessions' own runtime (see `thread.rs`); this needs no ambient runtime,
+/// so it may be called from sync or async code.
 pub fn spawn_worker(store: Store, account: AccountId, config: SyncConfig) -> WorkerHandle {
     let (tx, rx) = mpsc::channel(8);
     let (status_tx, status_rx) = watch::channel(WorkerStatus::default());

@@ -584,3 +584,13 @@ impl Job for SelectOnly {
         Step::Done
     }
 }
+
+#[cfg(test)]
+mod send_check {
+    /// Drivers may move an engine between threads (e.g. a multi-threaded runtime's tasks).
+    #[test]
+    fn the_engine_is_send() {
+        fn send<T: Send>() {}
+        send::<super::AccountSync>();
+    }
+}

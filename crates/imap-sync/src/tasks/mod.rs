@@ -116,7 +116,7 @@ pub(crate) fn is_transient(reply: &Reply) -> bool {
 }
 
 /// A running task.
-pub(crate) trait Job: std::fmt::Debug {
+pub(crate) trait Job: std::fmt::Debug + Send {
     /// The first step.
     fn start(&mut self, cx: &mut Cx<'_>) -> Step;
     /// The reply to the command the last step sent.
