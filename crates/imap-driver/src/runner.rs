@@ -78,6 +78,10 @@ impl Runner {
             let a = st
                 .account(&acct)?
                 .ok_or(inboxd_store::StoreError::NoSuchAccount)?;
+            if let Some(src) = &a.imap {
+                // State built from another mailbox must not be resumed against this one.
+                persist::check_source(&st, &acct, src, now())?;
+            }
             let (snap, mirror) = persist::load(&st, &acct)?;
             Ok((a.imap, snap, mirror))
         })

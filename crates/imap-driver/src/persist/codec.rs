@@ -20,6 +20,8 @@ pub(crate) mod space {
     pub const FLAG_SET: &str = "fs";
     pub const TASK: &str = "task";
     pub const COUNTERS: &str = "counters";
+    /// The mailbox the state was built from (`source.rs`).
+    pub const SOURCE: &str = "source";
 }
 
 fn u(v: &Value, k: &str) -> u64 {

@@ -217,3 +217,50 @@ fn batches_applied_in_one_commit_equal_one_commit_each() {
     assert_eq!(convs(&one_each, &a1), convs(&together, &a2));
     assert_eq!(load(&together, &a2).unwrap().0, h.store);
 }
+
+/// Sync state remembers its mailbox: the same source resumes; another one (here: another user) starts from an
+/// empty mirror, whichever way the account was changed.
+#[test]
+fn state_of_another_mailbox_is_forgotten_before_loading() {
+    let (_d, store, acct) = store();
+    let src = |user: &str| inboxd_store::ImapSource {
+        host: "IMAP.example.com".into(),
+        port: 993,
+        security: inboxd_store::ImapSecurity::Tls,
+        user: user.into(),
+        password: "pw".into(),
+    };
+    let mut server = ToyServer::new();
+    server.append(
+        "INBOX",
+        &MailBuilder::new("a@x", "Hello").build(),
+        day_ms(1, 9),
+        &[],
+    );
+    let mut h = Harness::new(
+        server,
+        Harness::test_config(),
+        Timestamp(day_ms(10, 0) as u64),
+    );
+    h.sync();
+
+    // Recorded on first sight (state of older builds is adopted), kept for the same mailbox.
+    assert!(!super::check_source(&store, &acct, &src("ann"), Timestamp(2)).unwrap());
+    apply_all(&store, &acct, &h.batches, &mut Mirror::default());
+    let mut other_case = src("ann");
+    other_case.host = "imap.EXAMPLE.com".into();
+    other_case.password = "new".into();
+    assert!(!super::check_source(&store, &acct, &other_case, Timestamp(3)).unwrap());
+    assert_eq!(load(&store, &acct).unwrap().0, h.store);
+
+    // Another user on the same server is another mailbox.
+    assert!(super::check_source(&store, &acct, &src("bob"), Timestamp(4)).unwrap());
+    let (snap, mirror) = load(&store, &acct).unwrap();
+    assert!(
+        snap.messages.is_empty() && snap.folders.is_empty(),
+        "{snap:?}"
+    );
+    assert!(mirror.messages.is_empty());
+    assert!(store.messages(&acct).unwrap().is_empty());
+    assert!(!super::check_source(&store, &acct, &src("bob"), Timestamp(5)).unwrap());
+}
