@@ -267,11 +267,11 @@ async fn search_scenarios(format: Format) {
     // Faults.
     for (req, code) in [
         (
-            search(Some("from:bob"), None, &[]),
+            search(Some("has:attachment"), None, &[]),
             "service.INVALID_REQUEST",
         ),
         (search(Some("Re: x"), None, &[]), "service.INVALID_REQUEST"),
-        (search(Some("-beta"), None, &[]), "service.INVALID_REQUEST"),
+        (search(Some("(beta"), None, &[]), "service.INVALID_REQUEST"),
         (search(Some("in:nowhere"), None, &[]), "mail.NO_SUCH_FOLDER"),
         (
             search(Some(r#"in:"Some""#), None, &[]),

@@ -6,13 +6,15 @@
 //! light [`MessageMatch`] rows of conversation hits have their own short projection. What does not: parsing a
 //! client's query string (the server does that), full-text search of bodies (not stored).
 //!
-//! Indexes: the schema has no `(account, folder, date)` index, so a folder search scans the account's
-//! messages (about 10 ms for 10k messages); see bench/search for what candidate indexes would buy.
+//! Indexes: `messages_folder_date` and `messages_folder_conversation_date` (migration 0004) serve the
+//! outermost query's `folder`; nested `any_of` / `none_of` conditions are tested row by row.
 //!
 //! Matching rules: `folder` is one folder, not its subfolders; `exclude_folders` drops messages in those
 //! folders; `unread` / `flagged` test the `\Seen` / `\Flagged` flags (ASCII case-insensitive, as
 //! [`Message::has_flag`] does); every word must occur in the subject as a substring (ASCII case-insensitive:
-//! SQLite's `LIKE`). Sorting is by message date with the id as tie-breaker, so pages are stable.
+//! SQLite's `LIKE`, its wildcards escaped); `from` / `to` / `cc` needles must occur in the display name or
+//! email of one address (ASCII case-insensitive; the JSON values are matched, never the JSON text). All
+//! conditions are bound parameters. Sorting is by message date with the id as tie-breaker, so pages are stable.
 
 use std::collections::BTreeMap;
 
@@ -27,7 +29,9 @@ use crate::item::{Conversation, Message};
 use crate::read::{self, Filter};
 use crate::{Store, StoreError};
 
-/// Which messages a search selects. `Default` selects every message.
+/// Which messages a search selects: a conjunction, every field narrows the set, so `Default` selects every
+/// message. `any_of` and `none_of` nest further queries, which is how OR and NOT trees are expressed (the flat
+/// fields of the outermost query are what the folder indexes serve, so a caller should fill those first).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MessageQuery {
     /// Only messages directly in this folder.
@@ -40,6 +44,16 @@ pub struct MessageQuery {
     pub flagged: Option<bool>,
     /// Each word must occur in the subject (substring, ASCII case-insensitive).
     pub words: Vec<String>,
+    /// Each must occur in the email or display name of one From address (substring, ASCII case-insensitive).
+    pub from: Vec<String>,
+    /// As `from`, for To addresses.
+    pub to: Vec<String>,
+    /// As `from`, for Cc addresses.
+    pub cc: Vec<String>,
+    /// For each group, at least one of its queries matches (an empty group matches nothing).
+    pub any_of: Vec<Vec<MessageQuery>>,
+    /// None of these queries matches.
+    pub none_of: Vec<MessageQuery>,
 }
 
 /// Result order.
@@ -98,42 +112,163 @@ impl MessageMatch {
     }
 }
 
-/// The WHERE clause (after `account = ?1`) of a query and its parameters.
-fn conditions(q: &MessageQuery) -> (String, Vec<Value>) {
-    let mut sql = String::new();
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, v: Value| {
-        args.push(v);
-        sql.push_str(&clause.replace('#', &format!("?{}", args.len() + 1)));
-    };
-    if let Some(f) = q.folder {
-        arg(&mut sql, " AND folder = #", Value::Integer(f.0));
+/// The WHERE clause (after `account = ?1`) of a query and its parameters. The outermost query's fields are
+/// plain ANDed column tests, so SQLite picks the folder indexes for them.
+fn conditions(q: &MessageQuery) -> Result<(String, Vec<Value>), StoreError> {
+    let mut w = SqlWriter::default();
+    w.conjunction(q, 0)?;
+    Ok((w.sql, w.args))
+}
+
+/// The id query of a message search: `?1` the account, then the query's parameters, then limit and offset.
+fn messages_sql(q: &MessageQuery, sort: SortOrder) -> Result<(String, Vec<Value>), StoreError> {
+    let (cond, args) = conditions(q)?;
+    let dir = sort.sql();
+    let n = args.len();
+    let sql = format!(
+        "SELECT id FROM messages WHERE account = ?1{cond} ORDER BY date {dir}, id {dir} LIMIT ?{} OFFSET ?{}",
+        n + 2,
+        n + 3
+    );
+    Ok((sql, args))
+}
+
+/// The conversation page query of a conversation search, placeholders as in [`messages_sql`].
+fn conversations_sql(
+    q: &MessageQuery,
+    sort: SortOrder,
+) -> Result<(String, Vec<Value>), StoreError> {
+    let (cond, args) = conditions(q)?;
+    let dir = sort.sql();
+    let n = args.len();
+    let sql = format!(
+        "SELECT conversation, MAX(date) AS d FROM messages \
+         WHERE account = ?1 AND conversation IS NOT NULL{cond} \
+         GROUP BY conversation ORDER BY d {dir}, conversation {dir} LIMIT ?{} OFFSET ?{}",
+        n + 2,
+        n + 3
+    );
+    Ok((sql, args))
+}
+
+/// Nesting limit of `any_of` / `none_of`: the SQL is built recursively and SQLite caps expression depth.
+const MAX_DEPTH: usize = 40;
+
+/// Padding the sorted, space separated flag list with spaces makes each flag a whole word; LIKE compares
+/// ASCII case-insensitively, as [`Message::has_flag`] does.
+const SEEN: &str = "(' ' || flags || ' ') LIKE '% \\Seen %'";
+const FLAGGED: &str = "(' ' || flags || ' ') LIKE '% \\Flagged %'";
+
+/// SQL text and its parameters, built together so every user-supplied value is a bound parameter.
+#[derive(Default)]
+struct SqlWriter {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl SqlWriter {
+    /// Binds `v`; its placeholder number (`?1` is the account, so parameters start at `?2`).
+    fn bind(&mut self, v: Value) -> String {
+        self.args.push(v);
+        format!("?{}", self.args.len() + 1)
     }
-    for f in &q.exclude_folders {
-        arg(&mut sql, " AND folder <> #", Value::Integer(f.0));
+
+    fn folder(&mut self, f: ItemId) {
+        let p = self.bind(Value::Integer(f.0));
+        self.sql.push_str(&format!("folder = {p}"));
     }
-    // Flags are a sorted, space separated list; padding with spaces makes each flag a whole word.
-    if let Some(unread) = q.unread {
-        let not = if unread { "NOT " } else { "" };
-        sql.push_str(&format!(
-            " AND (' ' || flags || ' ') {not}LIKE '% \\Seen %'"
+
+    fn subject(&mut self, word: &str) {
+        let p = self.bind(Value::Text(format!("%{}%", escape_like(word))));
+        self.sql.push_str(&format!("subject LIKE {p} ESCAPE '\\'"));
+    }
+
+    /// `needle` in the `name` or `email` of one address of the JSON list in `column` (a fixed column name,
+    /// never user text). The values are matched, not the JSON text, so a needle such as `email` or `"`
+    /// cannot match the syntax. Unreadable JSON counts as an empty list, as the loaders read it.
+    fn address(&mut self, column: &str, needle: &str) {
+        let needle = needle.to_ascii_lowercase();
+        // A needle without characters JSON escapes appears verbatim in the column text whenever it is in a
+        // value, so a plain substring test can cheaply rule out most rows before the JSON is walked.
+        let prefilter = !needle.chars().any(|c| c == '"' || c == '\\' || c < ' ');
+        let p = self.bind(Value::Text(needle));
+        if prefilter {
+            self.sql
+                .push_str(&format!("(instr(lower({column}), {p}) > 0 AND "));
+        }
+        self.sql.push_str(&format!(
+            "EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) AS a \
+             WHERE a.key IN ('name', 'email') AND a.type = 'text' AND instr(lower(a.atom), {p}) > 0)"
         ));
+        if prefilter {
+            self.sql.push(')');
+        }
     }
-    if let Some(flagged) = q.flagged {
-        let not = if flagged { "" } else { "NOT " };
-        sql.push_str(&format!(
-            " AND (' ' || flags || ' ') {not}LIKE '% \\Flagged %'"
-        ));
+
+    /// Appends ` AND <condition>` for every condition of `q`.
+    fn conjunction(&mut self, q: &MessageQuery, depth: usize) -> Result<(), StoreError> {
+        if depth > MAX_DEPTH {
+            return Err(StoreError::invalid("search query nested too deeply"));
+        }
+        if let Some(f) = q.folder {
+            self.sql.push_str(" AND ");
+            self.folder(f);
+        }
+        for f in &q.exclude_folders {
+            self.sql.push_str(" AND NOT ");
+            self.folder(*f);
+        }
+        if let Some(unread) = q.unread {
+            self.sql
+                .push_str(if unread { " AND NOT " } else { " AND " });
+            self.sql.push_str(SEEN);
+        }
+        if let Some(flagged) = q.flagged {
+            self.sql
+                .push_str(if flagged { " AND " } else { " AND NOT " });
+            self.sql.push_str(FLAGGED);
+        }
+        for word in &q.words {
+            self.sql.push_str(" AND ");
+            self.subject(word);
+        }
+        for (column, needles) in [
+            ("from_addrs", &q.from),
+            ("to_addrs", &q.to),
+            ("cc_addrs", &q.cc),
+        ] {
+            for needle in needles {
+                self.sql.push_str(" AND ");
+                self.address(column, needle);
+            }
+        }
+        for group in &q.any_of {
+            self.sql.push_str(" AND (");
+            if group.is_empty() {
+                self.sql.push('0');
+            }
+            for (i, sub) in group.iter().enumerate() {
+                if i > 0 {
+                    self.sql.push_str(" OR ");
+                }
+                self.nested(sub, depth + 1)?;
+            }
+            self.sql.push(')');
+        }
+        for sub in &q.none_of {
+            self.sql.push_str(" AND NOT ");
+            self.nested(sub, depth + 1)?;
+        }
+        Ok(())
     }
-    for w in &q.words {
-        let pattern = format!("%{}%", escape_like(w));
-        arg(
-            &mut sql,
-            " AND subject LIKE # ESCAPE '\\'",
-            Value::Text(pattern),
-        );
+
+    /// `q` as one parenthesized expression (`(1)` when it has no conditions: it matches every message).
+    fn nested(&mut self, q: &MessageQuery, depth: usize) -> Result<(), StoreError> {
+        self.sql.push_str("(1");
+        self.conjunction(q, depth)?;
+        self.sql.push(')');
+        Ok(())
     }
-    (sql, args)
 }
 
 /// Escapes LIKE's wildcards (`%`, `_`) and the escape character itself.
@@ -193,14 +328,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Page<Message>, StoreError> {
-        let (cond, args) = conditions(q);
-        let dir = sort.sql();
-        let n = args.len();
-        let sql = format!(
-            "SELECT id FROM messages WHERE account = ?1{cond} ORDER BY date {dir}, id {dir} LIMIT ?{} OFFSET ?{}",
-            n + 2,
-            n + 3
-        );
+        let (sql, args) = messages_sql(q, sort)?;
         self.read(|conn| {
             let key = account_row_for(conn, account)?.key;
             let ids = query_page(conn, &sql, key, args, limit, offset, |r| r.get::<_, i64>(0))?;
@@ -224,16 +352,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Page<ConversationHit>, StoreError> {
-        let (cond, args) = conditions(q);
-        let dir = sort.sql();
-        let n = args.len();
-        let sql = format!(
-            "SELECT conversation, MAX(date) AS d FROM messages \
-             WHERE account = ?1 AND conversation IS NOT NULL{cond} \
-             GROUP BY conversation ORDER BY d {dir}, conversation {dir} LIMIT ?{} OFFSET ?{}",
-            n + 2,
-            n + 3
-        );
+        let (sql, args) = conversations_sql(q, sort)?;
         self.read(|conn| {
             let key = account_row_for(conn, account)?.key;
             let rows = query_page(conn, &sql, key, args, limit, offset, |r| {
@@ -311,7 +430,7 @@ fn page_matches(
     if convs.is_empty() {
         return Ok(out);
     }
-    let (cond, mut args) = conditions(q);
+    let (cond, mut args) = conditions(q)?;
     let first = args.len() + 2;
     let slots: Vec<String> = (first..first + convs.len())
         .map(|i| format!("?{i}"))

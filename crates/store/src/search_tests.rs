@@ -351,3 +351,283 @@ fn other_accounts_and_unknown_accounts() {
 fn escape_like_escapes_wildcards() {
     assert_eq!(super::escape_like(r"a%b_c\d"), r"a\%b\_c\\d");
 }
+
+fn words(w: &str) -> MessageQuery {
+    MessageQuery {
+        words: vec![w.into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn any_of_and_none_of_nest() {
+    let m = mailbox();
+    let asc = |q: &MessageQuery| m.messages(q, SortOrder::DateAsc, 10, 0).0;
+    let either = MessageQuery {
+        any_of: vec![vec![words("gamma"), words("loose")]],
+        ..Default::default()
+    };
+    assert_eq!(asc(&either), vec![2, 6]);
+    let not_inbox = MessageQuery {
+        none_of: vec![in_folder(folder_ids::INBOX)],
+        ..Default::default()
+    };
+    assert_eq!(asc(&not_inbox), vec![2, 5, 7]);
+    let not_unread = MessageQuery {
+        none_of: vec![MessageQuery {
+            unread: Some(true),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    assert_eq!(asc(&not_unread), vec![1, 2, 3, 5]);
+    // Inbox AND (flagged OR alpha).
+    let inbox_flagged_or_alpha = MessageQuery {
+        folder: Some(folder_ids::INBOX),
+        any_of: vec![vec![
+            MessageQuery {
+                flagged: Some(true),
+                ..Default::default()
+            },
+            words("alpha"),
+        ]],
+        ..Default::default()
+    };
+    assert_eq!(asc(&inbox_flagged_or_alpha), vec![0, 3, 4]);
+    // NOT (beta OR alpha), two groups ANDed: (gamma OR loose) AND (100 OR alpha).
+    let neither = MessageQuery {
+        none_of: vec![MessageQuery {
+            any_of: vec![vec![words("beta"), words("alpha")]],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    assert_eq!(asc(&neither), vec![2, 6]);
+    let two_groups = MessageQuery {
+        any_of: vec![
+            vec![words("gamma"), words("loose")],
+            vec![words("100"), words("alpha")],
+        ],
+        ..Default::default()
+    };
+    assert_eq!(asc(&two_groups), vec![2]);
+    // An empty group matches nothing; an empty nested query matches everything.
+    let empty_group = MessageQuery {
+        any_of: vec![vec![]],
+        ..Default::default()
+    };
+    assert_eq!(asc(&empty_group), Vec::<usize>::new());
+    let everything = MessageQuery {
+        any_of: vec![vec![MessageQuery::default()]],
+        ..Default::default()
+    };
+    assert_eq!(asc(&everything), (0..8).collect::<Vec<_>>());
+    // Conversation hits list only the matching messages of each conversation.
+    let replies = MessageQuery {
+        any_of: vec![vec![words("re:"), words("gamma")]],
+        ..Default::default()
+    };
+    assert_eq!(
+        m.convs(&replies, SortOrder::DateDesc, 10, 0),
+        (vec![(1, vec![7, 4]), (0, vec![5, 3]), (2, vec![2])], false)
+    );
+}
+
+#[test]
+fn nesting_is_limited() {
+    let m = mailbox();
+    let nest = |levels: usize| {
+        let mut q = words("alpha");
+        for _ in 0..levels {
+            q = MessageQuery {
+                none_of: vec![q],
+                ..Default::default()
+            };
+        }
+        q
+    };
+    // An even number of NOTs is the word itself.
+    assert_eq!(
+        m.messages(&nest(40), SortOrder::DateAsc, 10, 0).0,
+        vec![0, 3, 5]
+    );
+    let err = m
+        .store
+        .search_messages(&m.account, &nest(41), SortOrder::DateAsc, 10, 0)
+        .unwrap_err();
+    assert!(matches!(err, crate::StoreError::Invalid(_)), "{err:?}");
+}
+
+fn addr(name: Option<&str>, email: &str) -> crate::Address {
+    crate::Address {
+        name: name.map(str::to_string),
+        email: email.into(),
+    }
+}
+
+/// Messages with addresses: (from, to, cc) per message, all in the Inbox, dates in index order.
+fn address_mailbox() -> Mailbox {
+    let m = mailbox();
+    type Plan = (
+        Vec<crate::Address>,
+        Vec<crate::Address>,
+        Vec<crate::Address>,
+    );
+    let plan: Vec<Plan> = vec![
+        (
+            vec![addr(Some("Ann Smith"), "ann@example.test")],
+            vec![addr(None, "bob@x.test")],
+            vec![],
+        ),
+        (
+            vec![addr(Some("Bob Jones"), "bob@example.test")],
+            vec![addr(Some("Ann"), "ann@example.test")],
+            vec![
+                addr(Some("Carol"), "carol@corp.test"),
+                addr(None, "erin@x.test"),
+            ],
+        ),
+        (
+            vec![addr(Some("Quote \"Q\" Back\\slash"), "q@example.test")],
+            vec![addr(None, "dave@corp.test")],
+            vec![],
+        ),
+        (
+            vec![addr(None, "NoBody@EXAMPLE.test")],
+            vec![],
+            vec![addr(Some("Ann"), "ann@x.test")],
+        ),
+    ];
+    let msgs = m
+        .store
+        .commit(&m.account, T0, |txn| {
+            let mut msgs = Vec::new();
+            for (i, (from, to, cc)) in plan.into_iter().enumerate() {
+                msgs.push(txn.insert_message(crate::NewMessage {
+                    folder: folder_ids::DRAFTS,
+                    subject: format!("addressed {i}"),
+                    from,
+                    to,
+                    cc,
+                    date: Timestamp(100_000 + i as u64),
+                    ..Default::default()
+                })?);
+            }
+            Ok(msgs)
+        })
+        .unwrap()
+        .value;
+    Mailbox { msgs, ..m }
+}
+
+#[test]
+fn addresses_match_names_and_emails() {
+    let m = address_mailbox();
+    let find = |from: &[&str], to: &[&str], cc: &[&str]| {
+        let q = MessageQuery {
+            from: from.iter().map(|s| s.to_string()).collect(),
+            to: to.iter().map(|s| s.to_string()).collect(),
+            cc: cc.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        m.messages(&q, SortOrder::DateAsc, 10, 0).0
+    };
+    let none = Vec::<usize>::new();
+    // From: email or display name, case-insensitive, substring; To and Cc addresses do not count.
+    assert_eq!(find(&["ann"], &[], &[]), vec![0]);
+    assert_eq!(find(&["ANN SMITH"], &[], &[]), vec![0]);
+    assert_eq!(find(&["smith"], &[], &[]), vec![0]);
+    assert_eq!(find(&["jones"], &[], &[]), vec![1]);
+    assert_eq!(find(&["example.TEST"], &[], &[]), vec![0, 1, 2, 3]);
+    assert_eq!(find(&["nobody@example"], &[], &[]), vec![3]);
+    assert_eq!(find(&["carol"], &[], &[]), none);
+    // Every needle must match (one address or another).
+    assert_eq!(find(&["bob", "jones"], &[], &[]), vec![1]);
+    assert_eq!(find(&["bob", "smith"], &[], &[]), none);
+    // To and Cc.
+    assert_eq!(find(&[], &["ann"], &[]), vec![1]);
+    assert_eq!(find(&[], &["corp"], &[]), vec![2]);
+    assert_eq!(find(&[], &["bob"], &[]), vec![0]);
+    assert_eq!(find(&[], &[], &["carol"]), vec![1]);
+    assert_eq!(find(&[], &[], &["ERIN"]), vec![1]);
+    assert_eq!(find(&[], &[], &["ann"]), vec![3]);
+    assert_eq!(find(&["bob"], &["ann"], &["carol"]), vec![1]);
+    // To or Cc, as tocc: is built.
+    let tocc = |n: &str| MessageQuery {
+        any_of: vec![vec![
+            MessageQuery {
+                to: vec![n.into()],
+                ..Default::default()
+            },
+            MessageQuery {
+                cc: vec![n.into()],
+                ..Default::default()
+            },
+        ]],
+        ..Default::default()
+    };
+    assert_eq!(
+        m.messages(&tocc("ann"), SortOrder::DateAsc, 10, 0).0,
+        vec![1, 3]
+    );
+    // Values, not JSON syntax, are searched; quotes and backslashes in values are found unescaped.
+    for syntax in [
+        "email", "name", "\":\"", "{", "}", ",", "[", "null", "%", "_",
+    ] {
+        assert_eq!(find(&[syntax], &[syntax], &[syntax]), none, "{syntax}");
+        assert_eq!(find(&[syntax], &[], &[]), none, "{syntax}");
+    }
+    assert_eq!(find(&["\""], &[], &[]), vec![2]);
+    assert_eq!(find(&["\"q\" back"], &[], &[]), vec![2]);
+    assert_eq!(find(&["back\\slash"], &[], &[]), vec![2]);
+    assert_eq!(find(&["\\"], &[], &[]), vec![2]);
+    assert_eq!(find(&["\\\""], &[], &[]), none);
+}
+
+/// The plan's index use, as `EXPLAIN QUERY PLAN` details joined.
+fn plan(m: &Mailbox, sql: &str, args: Vec<rusqlite::types::Value>) -> String {
+    m.store
+        .read(|conn| {
+            let mut all = vec![rusqlite::types::Value::Integer(1)];
+            all.extend(args);
+            all.push(rusqlite::types::Value::Integer(10));
+            all.push(rusqlite::types::Value::Integer(0));
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(all), |r| r.get::<_, String>(3))
+                .unwrap();
+            Ok(rows.map(|r| r.unwrap()).collect::<Vec<_>>().join(" | "))
+        })
+        .unwrap()
+}
+
+#[test]
+fn folder_pages_use_the_folder_indexes() {
+    let m = mailbox();
+    let inbox = in_folder(folder_ids::INBOX);
+    let unread_inbox = MessageQuery {
+        unread: Some(true),
+        ..inbox.clone()
+    };
+    for q in [&inbox, &unread_inbox] {
+        let (sql, args) = super::messages_sql(q, SortOrder::DateDesc).unwrap();
+        let p = plan(&m, &sql, args);
+        assert!(
+            p.contains("USING INDEX messages_folder_date (account=? AND folder=?)"),
+            "{p}"
+        );
+        let (sql, args) = super::conversations_sql(q, SortOrder::DateDesc).unwrap();
+        let p = plan(&m, &sql, args);
+        assert!(
+            p.contains("INDEX messages_folder_conversation_date (account=? AND folder=?"),
+            "{p}"
+        );
+    }
+    // The SQL for a plain folder page is the plain column test, nothing nested.
+    let (sql, _) = super::messages_sql(&unread_inbox, SortOrder::DateDesc).unwrap();
+    assert_eq!(
+        sql,
+        "SELECT id FROM messages WHERE account = ?1 AND folder = ?2 \
+         AND NOT (' ' || flags || ' ') LIKE '% \\Seen %' ORDER BY date DESC, id DESC LIMIT ?3 OFFSET ?4"
+    );
+}

@@ -1,23 +1,38 @@
 //! SearchRequest over the synced store: `types="conversation"` (default) or `"message"`, a `<query>`, `sortBy`
 //! `dateDesc` (default) / `dateAsc`, `limit` (default 10, at most 1000) and `offset`.
 //!
-//! # Supported query language (a subset of Zimbra's; terms are ANDed)
+//! # Supported query language (a subset of Zimbra's)
+//! Terms:
 //! - `in:NAME`, `in:"Some Folder"`, `in:/Inbox/Sub`, `in:Inbox/Sub`: messages directly in that folder (not its
 //!   subfolders). `inbox`, `sent`, `trash`, `junk`, `drafts` name the system folders; other names are paths
-//!   from the root, compared case-insensitively per component. Unknown → `mail.NO_SUCH_FOLDER`. At most one.
-//! - `inid:ID`: the folder with that id.
-//! - `is:unread`, `is:read`, `is:flagged`, `is:unflagged` (contradicting terms match nothing).
+//!   from the root, compared case-insensitively per component. Unknown → `mail.NO_SUCH_FOLDER`.
+//!   `inid:ID`: the folder with that id. Several folder terms combine like any others (`in:a or in:b`).
+//! - `is:unread`, `is:read`, `is:flagged`, `is:unflagged`.
 //! - A bare word, a `"quoted phrase"` or `subject:word`: the subject contains it (substring, ASCII
-//!   case-insensitive); a trailing `*` is dropped (prefix match is implied by substring match). `and` is
-//!   ignored (terms are ANDed anyway).
-//! - Anything else (`from:`, `or`, `not`, `-word`, parentheses, …) → `service.INVALID_REQUEST`.
+//!   case-insensitive); a trailing `*` is dropped (prefix match is implied by substring match), so `*`
+//!   alone matches everything.
+//! - `from:X`, `to:X`, `cc:X`: X (a word or `"quoted phrase"`) occurs in the email or display name of one
+//!   From / To / Cc address (substring, ASCII case-insensitive); `tocc:X`: in a To or a Cc address.
 //!
-//! No `in:` term searches every folder except Trash and Junk, as Zimbra does by default. An empty query is
-//! `in:inbox` (Zimbra's initial search). Bodies are not searched: the store keeps none.
+//! Operators, loosest first (Zimbra's precedence: OR binds tighter than AND):
+//! - terms side by side, or joined by `and`, must all match;
+//! - `a or b`: either matches, so `a b or c` is `a AND (b OR c)` and `a or b c` is `(a OR b) AND c`;
+//! - `-term` / `not term` negates a term, a parenthesized group or another negation (`-in:sent`: not in Sent);
+//! - `( … )` groups.
+//!
+//! Unquoted words and values end at whitespace or a parenthesis (quote a folder name holding one); `or`,
+//! `and`, `not` in quotes are words. Limits: at most 64 terms, parentheses and negations nested at most 16
+//! deep. Unknown fields (`has:`, `date:`, …), `is:` values other than the four, `+term`, unbalanced
+//! parentheses or quotes, a field without a value and a dangling operator → `service.INVALID_REQUEST`.
+//!
+//! No positive folder term (one not under an odd number of negations) searches every folder except Trash and
+//! Junk, as Zimbra does by default. An empty query is `in:inbox` (Zimbra's initial search). Bodies are not
+//! searched: the store keeps none.
 //!
 //! Response: `<SearchResponse sortBy offset more>` with `<c>` hits, each holding its matching messages as
 //! `<m id l f d/>` (Zimbra's conversation hit shape), or full `<m>` hits.
 
+mod lex;
 mod query;
 
 use inboxd_soap::{Element, Fault, NS_MAIL};
@@ -68,9 +83,6 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     let mut resp = Element::ns("SearchResponse", NS_MAIL)
         .with_attr("sortBy", sort_name)
         .with_attr("offset", offset);
-    let Some(query) = query else {
-        return Ok(resp.with_attr("more", false));
-    };
     let store = &cx.app.store;
     let more = if conversations {
         let page = store

@@ -1,5 +1,8 @@
-//! The SearchRequest query language subset (see the parent module's docs for exactly what is supported):
-//! tokenizing, folder resolution, and turning terms into a store [`MessageQuery`].
+//! The SearchRequest query parser (the language is described in the parent module's docs): tokens from
+//! `lex.rs` become an [`Expr`] tree (recursive descent, with the term and depth limits), field values are
+//! resolved (folders by name or id), and the tree is lowered to a store [`MessageQuery`]. Lowering puts the
+//! outermost ANDed plain terms into the query's flat fields, so `in:inbox` and `in:inbox is:unread` keep
+//! their indexed SQL; only OR and NOT subtrees become nested queries.
 
 use inboxd_model::ItemId;
 use inboxd_soap::Fault;
@@ -7,74 +10,222 @@ use inboxd_store::{MessageQuery, folder_ids};
 
 use super::super::folder::FolderTree;
 use super::super::parse_id;
+use super::lex::{Token, tokenize};
 
-/// Parses the query text; `Ok(None)` when it can match nothing (contradicting `is:` terms).
-pub(super) fn parse_query(
-    text: &str,
-    tree: &FolderTree<'_>,
-) -> Result<Option<MessageQuery>, Fault> {
+/// At most this many terms (words and `field:value`s) in one query.
+pub(super) const MAX_TERMS: usize = 64;
+/// At most this many nested parentheses and negations on any path of the tree.
+pub(super) const MAX_DEPTH: usize = 16;
+
+/// A parsed query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Expr {
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Atom(Atom),
+}
+
+/// One resolved term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Atom {
+    /// Directly in this folder.
+    Folder(ItemId),
+    /// No `\Seen` flag (`is:unread`; `is:read` is its negation).
+    Unread,
+    /// The `\Flagged` flag (`is:flagged`; `is:unflagged` is its negation).
+    Flagged,
+    /// In the subject.
+    Subject(String),
+    From(String),
+    To(String),
+    Cc(String),
+    /// In a To or Cc address.
+    ToCc(String),
+    /// Every message: what a bare `*` means.
+    All,
+}
+
+/// Parses the query text into a store query. An empty query is `in:inbox`.
+pub(super) fn parse_query(text: &str, tree: &FolderTree<'_>) -> Result<MessageQuery, Fault> {
     let text = if text.trim().is_empty() {
         "in:inbox"
     } else {
         text
     };
-    let mut q = MessageQuery::default();
-    let mut folder_named = false;
-    let mut possible = true;
-    for term in tokenize(text)? {
-        match term {
-            Term::Word(w) => push_word(&mut q, &w),
-            Term::Op(op, value) => match op.to_ascii_lowercase().as_str() {
-                "in" | "inid" => {
-                    if folder_named {
-                        return Err(Fault::invalid_request("only one in: term is supported"));
-                    }
-                    folder_named = true;
-                    q.folder = Some(if op.eq_ignore_ascii_case("in") {
-                        folder_by_name(&value, tree)?
-                    } else {
-                        folder_by_id(&value, tree)?
-                    });
+    Ok(lower(parse_expr(text, tree)?))
+}
+
+/// Parses the query text into an expression tree.
+pub(super) fn parse_expr(text: &str, tree: &FolderTree<'_>) -> Result<Expr, Fault> {
+    let tokens = tokenize(text)?;
+    let terms = tokens
+        .iter()
+        .filter(|t| matches!(t, Token::Word(_) | Token::Field(..)))
+        .count();
+    if terms > MAX_TERMS {
+        return Err(Fault::invalid_request(format!(
+            "search query has {terms} terms; at most {MAX_TERMS} are supported"
+        )));
+    }
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        tree,
+    };
+    let expr = p.sequence(0)?;
+    match p.peek() {
+        None => Ok(expr),
+        Some(Token::Close) => Err(Fault::invalid_request(
+            "unbalanced parentheses in search query: unexpected )",
+        )),
+        Some(t) => Err(Fault::invalid_request(format!(
+            "unexpected {t:?} in search query"
+        ))),
+    }
+}
+
+/// Recursive descent over the tokens. Grammar (OR binds tighter than AND, as in Zimbra):
+/// `sequence := or_expr ([and] or_expr)*`, `or_expr := unary (or unary)*`,
+/// `unary := (not | -) unary | "(" sequence ")" | term`.
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    pos: usize,
+    tree: &'a FolderTree<'a>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    /// ANDed or_exprs up to a `)` or the end (neither consumed).
+    fn sequence(&mut self, depth: usize) -> Result<Expr, Fault> {
+        let mut items = vec![self.or_expr(depth)?];
+        loop {
+            match self.peek() {
+                None | Some(Token::Close) => break,
+                Some(Token::And) => {
+                    self.pos += 1;
                 }
-                "is" => possible &= apply_is(&mut q, &value)?,
-                "subject" => push_word(&mut q, &value),
-                other => {
-                    return Err(Fault::invalid_request(format!(
-                        "unsupported search operator {other}:"
-                    )));
+                Some(_) => {}
+            }
+            items.push(self.or_expr(depth)?);
+        }
+        Ok(one_or(items, Expr::And))
+    }
+
+    fn or_expr(&mut self, depth: usize) -> Result<Expr, Fault> {
+        let mut items = vec![self.unary(depth)?];
+        while self.peek() == Some(&Token::Or) {
+            self.pos += 1;
+            items.push(self.unary(depth)?);
+        }
+        Ok(one_or(items, Expr::Or))
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Expr, Fault> {
+        let nested = depth + 1;
+        match self.next() {
+            Some(Token::Not) => Ok(Expr::Not(Box::new(self.unary(check_depth(nested)?)?))),
+            Some(Token::Open) => {
+                let inner = self.sequence(check_depth(nested)?)?;
+                match self.next() {
+                    Some(Token::Close) => Ok(inner),
+                    _ => Err(Fault::invalid_request(
+                        "unbalanced parentheses in search query: missing )",
+                    )),
                 }
-            },
+            }
+            Some(Token::Word(w)) => Ok(Expr::Atom(word(&w))),
+            Some(Token::Field(f, v)) => self.field(&f, &v),
+            Some(Token::Close) => Err(Fault::invalid_request(
+                "unbalanced or empty parentheses in search query",
+            )),
+            Some(t @ (Token::Or | Token::And)) => Err(Fault::invalid_request(format!(
+                "search query has {t:?} where a term belongs"
+            ))),
+            None => Err(Fault::invalid_request(
+                "search query ends where a term belongs",
+            )),
         }
     }
-    if !folder_named {
-        q.exclude_folders = vec![folder_ids::TRASH, folder_ids::JUNK];
+
+    fn field(&self, name: &str, value: &str) -> Result<Expr, Fault> {
+        let value = value.to_string();
+        Ok(Expr::Atom(match name.to_ascii_lowercase().as_str() {
+            "in" => Atom::Folder(folder_by_name(&value, self.tree)?),
+            "inid" => Atom::Folder(folder_by_id(&value, self.tree)?),
+            "is" => return is_term(&value),
+            "subject" => word(&value),
+            "from" => Atom::From(value),
+            "to" => Atom::To(value),
+            "cc" => Atom::Cc(value),
+            "tocc" => Atom::ToCc(value),
+            other => {
+                return Err(Fault::invalid_request(format!(
+                    "unsupported search field {other}:"
+                )));
+            }
+        }))
     }
-    Ok(possible.then_some(q))
 }
 
-fn push_word(q: &mut MessageQuery, word: &str) {
-    let w = word.trim().trim_end_matches('*');
-    if !w.is_empty() {
-        q.words.push(w.to_string());
+fn check_depth(depth: usize) -> Result<usize, Fault> {
+    if depth > MAX_DEPTH {
+        return Err(Fault::invalid_request(format!(
+            "search query nests parentheses and negations deeper than {MAX_DEPTH}"
+        )));
+    }
+    Ok(depth)
+}
+
+/// The single item itself, or `wrap` of all of them.
+fn one_or(mut items: Vec<Expr>, wrap: fn(Vec<Expr>) -> Expr) -> Expr {
+    if items.len() == 1
+        && let Some(only) = items.pop()
+    {
+        return only;
+    }
+    wrap(items)
+}
+
+/// A subject word; a trailing `*` is dropped (substring matching implies prefix matching), so `*` alone
+/// matches everything.
+fn word(w: &str) -> Atom {
+    let w = w.trim().trim_end_matches('*');
+    if w.is_empty() {
+        Atom::All
+    } else {
+        Atom::Subject(w.to_string())
     }
 }
 
-/// Applies `is:VALUE`; false when it contradicts an earlier term.
-fn apply_is(q: &mut MessageQuery, value: &str) -> Result<bool, Fault> {
-    let (slot, want) = match value.to_ascii_lowercase().as_str() {
-        "unread" => (&mut q.unread, true),
-        "read" => (&mut q.unread, false),
-        "flagged" => (&mut q.flagged, true),
-        "unflagged" => (&mut q.flagged, false),
+/// `is:VALUE`; `read` and `unflagged` are the negations of `unread` and `flagged`.
+fn is_term(value: &str) -> Result<Expr, Fault> {
+    let (atom, negated) = match value.to_ascii_lowercase().as_str() {
+        "unread" => (Atom::Unread, false),
+        "read" => (Atom::Unread, true),
+        "flagged" => (Atom::Flagged, false),
+        "unflagged" => (Atom::Flagged, true),
         other => {
             return Err(Fault::invalid_request(format!(
                 "unsupported search term is:{other}"
             )));
         }
     };
-    let consistent = slot.is_none_or(|had| had == want);
-    *slot = Some(want);
-    Ok(consistent)
+    let atom = Expr::Atom(atom);
+    Ok(if negated {
+        Expr::Not(Box::new(atom))
+    } else {
+        atom
+    })
 }
 
 fn folder_by_name(name: &str, tree: &FolderTree<'_>) -> Result<ItemId, Fault> {
@@ -99,169 +250,71 @@ fn folder_by_id(value: &str, tree: &FolderTree<'_>) -> Result<ItemId, Fault> {
         .ok_or_else(|| Fault::no_such_folder(id))
 }
 
-/// One query term.
-#[derive(Debug, PartialEq, Eq)]
-enum Term {
-    /// A bare word or quoted phrase.
-    Word(String),
-    /// `op:value` (the value may have been quoted).
-    Op(String, String),
-}
-
-/// Splits on whitespace outside double quotes. `op:value` needs an alphabetic `op`; operators the grammar
-/// has but this subset does not (`or`, `not`, `-term`, parentheses) are refused here.
-fn tokenize(text: &str) -> Result<Vec<Term>, Fault> {
-    let mut terms = Vec::new();
-    let mut chars = text.chars().peekable();
-    loop {
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let Some(&first) = chars.peek() else {
-            return Ok(terms);
-        };
-        if first == '"' {
-            chars.next();
-            terms.push(Term::Word(quoted(&mut chars)?));
-            continue;
-        }
-        let mut word = String::new();
-        while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != ':') {
-            word.push(c);
-        }
-        if chars.next_if_eq(&':').is_some() {
-            let value = match chars.next_if_eq(&'"') {
-                Some(_) => quoted(&mut chars)?,
-                None => std::iter::from_fn(|| chars.next_if(|c| !c.is_whitespace())).collect(),
-            };
-            if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphabetic()) {
-                return Err(Fault::invalid_request(format!(
-                    "unsupported search term {word}:{value}"
-                )));
+/// The store query for `expr`. Trash and Junk are left out unless some folder term is positive (not under
+/// an odd number of negations): `-in:sent` still leaves them out, `in:trash or x` does not.
+fn lower(expr: Expr) -> MessageQuery {
+    let names_folder = names_folder(&expr, true);
+    let mut q = MessageQuery::default();
+    add(&mut q, expr);
+    if !names_folder {
+        for f in [folder_ids::TRASH, folder_ids::JUNK] {
+            if !q.exclude_folders.contains(&f) {
+                q.exclude_folders.push(f);
             }
-            terms.push(Term::Op(word, value));
-            continue;
         }
-        check_plain_word(&word)?;
-        if !word.eq_ignore_ascii_case("and") {
-            terms.push(Term::Word(word));
-        }
+    }
+    q
+}
+
+fn names_folder(expr: &Expr, positive: bool) -> bool {
+    match expr {
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().any(|x| names_folder(x, positive)),
+        Expr::Not(x) => names_folder(x, !positive),
+        Expr::Atom(Atom::Folder(_)) => positive,
+        Expr::Atom(_) => false,
     }
 }
 
-/// The text up to the closing quote (already past the opening one); `\"` escapes a quote.
-fn quoted(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String, Fault> {
-    let mut out = String::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Ok(out),
-            '\\' => out.extend(chars.next()),
-            c => out.push(c),
-        }
-    }
-    Err(Fault::invalid_request("unterminated quote in search query"))
+/// `e` as a query of its own.
+fn node(e: Expr) -> MessageQuery {
+    let mut q = MessageQuery::default();
+    add(&mut q, e);
+    q
 }
 
-fn check_plain_word(word: &str) -> Result<(), Fault> {
-    let refused = word.eq_ignore_ascii_case("or")
-        || word.eq_ignore_ascii_case("not")
-        || word.starts_with(['-', '+', '('])
-        || word.contains(['(', ')']);
-    if refused {
-        return Err(Fault::invalid_request(format!(
-            "unsupported search syntax {word:?}: only ANDed terms are supported"
-        )));
+/// Adds `e` as one more ANDed condition of `q`: into a flat field when that field is free (what keeps plain
+/// queries on the folder indexes), else as a nested query.
+fn add(q: &mut MessageQuery, e: Expr) {
+    match e {
+        Expr::And(xs) => xs.into_iter().for_each(|x| add(q, x)),
+        Expr::Or(xs) => q.any_of.push(xs.into_iter().map(node).collect()),
+        Expr::Not(x) => match *x {
+            Expr::Not(y) => add(q, *y),
+            Expr::Atom(Atom::Folder(f)) => q.exclude_folders.push(f),
+            Expr::Atom(Atom::Unread) if q.unread.is_none() => q.unread = Some(false),
+            Expr::Atom(Atom::Flagged) if q.flagged.is_none() => q.flagged = Some(false),
+            other => q.none_of.push(node(other)),
+        },
+        Expr::Atom(atom) => match atom {
+            Atom::Folder(f) if q.folder.is_none() => q.folder = Some(f),
+            Atom::Unread if q.unread.is_none() => q.unread = Some(true),
+            Atom::Flagged if q.flagged.is_none() => q.flagged = Some(true),
+            Atom::Subject(w) => q.words.push(w),
+            Atom::From(x) => q.from.push(x),
+            Atom::To(x) => q.to.push(x),
+            Atom::Cc(x) => q.cc.push(x),
+            Atom::ToCc(x) => q.any_of.push(vec![
+                node(Expr::Atom(Atom::To(x.clone()))),
+                node(Expr::Atom(Atom::Cc(x))),
+            ]),
+            Atom::All => {}
+            // The flat field already holds another value (`in:a in:b`, `is:read is:unread`): a nested query
+            // of one, whose own field is free, keeps the meaning (nothing matches) without special cases.
+            taken => q.any_of.push(vec![node(Expr::Atom(taken))]),
+        },
     }
-    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> Vec<Term> {
-        tokenize(text).unwrap()
-    }
-
-    #[test]
-    fn tokenizes_words_ops_and_quotes() {
-        assert_eq!(
-            words(r#"in:"Some Folder" is:unread clk "two words" and subject:x"#),
-            vec![
-                Term::Op("in".into(), "Some Folder".into()),
-                Term::Op("is".into(), "unread".into()),
-                Term::Word("clk".into()),
-                Term::Word("two words".into()),
-                Term::Op("subject".into(), "x".into()),
-            ]
-        );
-        assert_eq!(
-            words("in:/Inbox/Sub"),
-            vec![Term::Op("in".into(), "/Inbox/Sub".into())]
-        );
-    }
-
-    #[test]
-    fn refuses_unsupported_syntax() {
-        for bad in ["a or b", "not a", "-a", "(a)", "\"open", "1x:y"] {
-            let fault = tokenize(bad).unwrap_err();
-            assert_eq!(fault.code, "service.INVALID_REQUEST", "{bad}");
-        }
-    }
-
-    fn folder(id: i64, parent: i64, name: &str) -> inboxd_store::Folder {
-        inboxd_store::Folder {
-            id: ItemId(id),
-            parent: (parent > 0).then_some(ItemId(parent)),
-            name: name.into(),
-            view: Some(inboxd_model::ItemType::Message),
-            imap_path: None,
-            special_use: None,
-            created_change: inboxd_model::ChangeId(1),
-            mod_change: inboxd_model::ChangeId(1),
-        }
-    }
-
-    #[test]
-    fn parses_folders_flags_and_words() {
-        let folders = [
-            folder(1, 0, "USER_ROOT"),
-            folder(2, 1, "Inbox"),
-            folder(300, 2, "Sub"),
-            folder(301, 1, "Some Folder"),
-        ];
-        let tree = FolderTree::new(&folders);
-        let parse = |t: &str| parse_query(t, &tree);
-        let q = parse("").unwrap().unwrap();
-        assert_eq!(q.folder, Some(folder_ids::INBOX));
-        assert!(q.exclude_folders.is_empty());
-        let q = parse(r#"IN:"some folder" is:Unread is:flagged Clk* "a b""#)
-            .unwrap()
-            .unwrap();
-        assert_eq!(q.folder, Some(ItemId(301)));
-        assert_eq!((q.unread, q.flagged), (Some(true), Some(true)));
-        assert_eq!(q.words, vec!["Clk".to_string(), "a b".to_string()]);
-        assert_eq!(
-            parse("in:/inbox/SUB").unwrap().unwrap().folder,
-            Some(ItemId(300))
-        );
-        assert_eq!(
-            parse("inid:300").unwrap().unwrap().folder,
-            Some(ItemId(300))
-        );
-        assert_eq!(
-            parse("in:trash").unwrap().unwrap().folder,
-            Some(folder_ids::TRASH)
-        );
-        let q = parse("is:read").unwrap().unwrap();
-        assert_eq!((q.folder, q.unread), (None, Some(false)));
-        assert_eq!(q.exclude_folders, vec![folder_ids::TRASH, folder_ids::JUNK]);
-        assert_eq!(parse("is:read is:unread").unwrap(), None);
-        let code = |t: &str| parse(t).unwrap_err().code;
-        assert_eq!(code("in:nowhere"), "mail.NO_SUCH_FOLDER");
-        assert_eq!(code("in:\"\""), "mail.NO_SUCH_FOLDER");
-        assert_eq!(code("inid:999"), "mail.NO_SUCH_FOLDER");
-        assert_eq!(code("Re: x"), "service.INVALID_REQUEST");
-        assert_eq!(code("from:bob"), "service.INVALID_REQUEST");
-        assert_eq!(code("is:starred"), "service.INVALID_REQUEST");
-        assert_eq!(code("in:inbox in:sent"), "service.INVALID_REQUEST");
-    }
-}
+#[path = "query_tests.rs"]
+mod tests;
