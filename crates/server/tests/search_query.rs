@@ -1,5 +1,6 @@
 //! End-to-end over real HTTP, XML and JSON: SearchRequest queries with address fields (`from:`, `to:`,
-//! `cc:`, `tocc:`), negation, `or`, parentheses and the query limits, on mail seeded straight into the store.
+//! `cc:`, `tocc:`), negation, `or`, parentheses, precedence, the default Trash exclusion and the query limits,
+//! on mail seeded straight into the store.
 
 mod support;
 
@@ -198,13 +199,18 @@ async fn scenarios(format: Format) {
         ("-in:inbox", vec![3]),
         ("budget -v2", vec![1]),
         ("-(budget or lunch)", vec![5]),
-        // OR, parentheses and precedence: OR binds tighter than AND.
+        // OR, parentheses and precedence: AND binds tighter than OR, as in Zimbra.
         ("(from:ann or from:bob) is:unread", vec![0]),
-        ("from:ann or from:bob is:unread", vec![0]),
-        ("from:carol budget or lunch", vec![2]),
-        ("(from:carol budget) or lunch", vec![3, 2, 0]),
-        ("in:sent or in:trash", vec![4, 3]),
+        ("from:bob or from:ann is:unread", vec![1, 0]),
+        ("(from:bob or from:ann) is:unread", vec![0]),
+        ("from:carol budget or lunch", vec![3, 2, 0]),
+        ("from:carol (budget or lunch)", vec![2]),
         ("lunch or is:flagged", vec![3, 2, 0]),
+        // Trash joins only when a folder term names it.
+        ("lunch or in:sent", vec![3, 0]),
+        ("lunch or in:trash", vec![4, 3, 0]),
+        ("in:sent or in:trash", vec![4, 3]),
+        ("-(in:trash or in:sent)", vec![5, 2, 1, 0]),
         // The plain cases keep working.
         ("in:inbox is:unread", vec![2, 0]),
         ("in:inbox", vec![5, 2, 1, 0]),

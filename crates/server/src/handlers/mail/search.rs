@@ -14,20 +14,21 @@
 //! - `from:X`, `to:X`, `cc:X`: X (a word or `"quoted phrase"`) occurs in the email or display name of one
 //!   From / To / Cc address (substring, ASCII case-insensitive); `tocc:X`: in a To or a Cc address.
 //!
-//! Operators, loosest first (Zimbra's precedence: OR binds tighter than AND):
+//! Operators, loosest first (Zimbra's precedence, from its `ZimbraQuery.ParseTree.build`: each `or` starts a
+//! new group of ANDed terms):
+//! - `a or b`: either matches; so `a b or c` is `(a AND b) OR c` and `a or b c` is `a OR (b AND c)`;
 //! - terms side by side, or joined by `and`, must all match;
-//! - `a or b`: either matches, so `a b or c` is `a AND (b OR c)` and `a or b c` is `(a OR b) AND c`;
 //! - `-term` / `not term` negates a term, a parenthesized group or another negation (`-in:sent`: not in Sent);
-//! - `( … )` groups.
+//! - `( … )` groups: `(from:ann or from:bob) is:unread`.
 //!
 //! Unquoted words and values end at whitespace or a parenthesis (quote a folder name holding one); `or`,
 //! `and`, `not` in quotes are words. Limits: at most 64 terms, parentheses and negations nested at most 16
 //! deep. Unknown fields (`has:`, `date:`, …), `is:` values other than the four, `+term`, unbalanced
 //! parentheses or quotes, a field without a value and a dangling operator → `service.INVALID_REQUEST`.
 //!
-//! No positive folder term (one not under an odd number of negations) searches every folder except Trash and
-//! Junk, as Zimbra does by default. An empty query is `in:inbox` (Zimbra's initial search). Bodies are not
-//! searched: the store keeps none.
+//! Trash is searched only when the query names it in a folder term that is not negated, and likewise Junk
+//! (Zimbra's default: `-in:sent` searches neither, `in:trash or x` searches Trash but not Junk). An empty
+//! query is `in:inbox` (Zimbra's initial search). Bodies are not searched: the store keeps none.
 //!
 //! Response: `<SearchResponse sortBy offset more>` with `<c>` hits, each holding its matching messages as
 //! `<m id l f d/>` (Zimbra's conversation hit shape), or full `<m>` hits.

@@ -73,21 +73,19 @@ pub(super) fn parse_expr(text: &str, tree: &FolderTree<'_>) -> Result<Expr, Faul
         pos: 0,
         tree,
     };
-    let expr = p.sequence(0)?;
+    let expr = p.or_expr(0)?;
+    // `or_expr` stops only at the end or at a `)` it has no `(` for.
     match p.peek() {
         None => Ok(expr),
-        Some(Token::Close) => Err(Fault::invalid_request(
+        Some(_) => Err(Fault::invalid_request(
             "unbalanced parentheses in search query: unexpected )",
         )),
-        Some(t) => Err(Fault::invalid_request(format!(
-            "unexpected {t:?} in search query"
-        ))),
     }
 }
 
-/// Recursive descent over the tokens. Grammar (OR binds tighter than AND, as in Zimbra):
-/// `sequence := or_expr ([and] or_expr)*`, `or_expr := unary (or unary)*`,
-/// `unary := (not | -) unary | "(" sequence ")" | term`.
+/// Recursive descent over the tokens. Grammar (AND binds tighter than OR, as Zimbra builds its parse tree:
+/// each `or` starts a new ANDed group): `or_expr := and_expr (or and_expr)*`,
+/// `and_expr := unary ([and] unary)*`, `unary := (not | -) unary | "(" or_expr ")" | term`.
 struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
@@ -105,29 +103,28 @@ impl Parser<'_> {
         t
     }
 
-    /// ANDed or_exprs up to a `)` or the end (neither consumed).
-    fn sequence(&mut self, depth: usize) -> Result<Expr, Fault> {
-        let mut items = vec![self.or_expr(depth)?];
-        loop {
-            match self.peek() {
-                None | Some(Token::Close) => break,
-                Some(Token::And) => {
-                    self.pos += 1;
-                }
-                Some(_) => {}
-            }
-            items.push(self.or_expr(depth)?);
-        }
-        Ok(one_or(items, Expr::And))
-    }
-
+    /// ORed and_exprs up to a `)` or the end (neither consumed).
     fn or_expr(&mut self, depth: usize) -> Result<Expr, Fault> {
-        let mut items = vec![self.unary(depth)?];
+        let mut items = vec![self.and_expr(depth)?];
         while self.peek() == Some(&Token::Or) {
             self.pos += 1;
-            items.push(self.unary(depth)?);
+            items.push(self.and_expr(depth)?);
         }
         Ok(one_or(items, Expr::Or))
+    }
+
+    /// ANDed unaries up to an `or`, a `)` or the end (none consumed).
+    fn and_expr(&mut self, depth: usize) -> Result<Expr, Fault> {
+        let mut items = vec![self.unary(depth)?];
+        loop {
+            match self.peek() {
+                None | Some(Token::Close | Token::Or) => break,
+                Some(Token::And) => self.pos += 1,
+                Some(_) => {}
+            }
+            items.push(self.unary(depth)?);
+        }
+        Ok(one_or(items, Expr::And))
     }
 
     fn unary(&mut self, depth: usize) -> Result<Expr, Fault> {
@@ -135,7 +132,7 @@ impl Parser<'_> {
         match self.next() {
             Some(Token::Not) => Ok(Expr::Not(Box::new(self.unary(check_depth(nested)?)?))),
             Some(Token::Open) => {
-                let inner = self.sequence(check_depth(nested)?)?;
+                let inner = self.or_expr(check_depth(nested)?)?;
                 match self.next() {
                     Some(Token::Close) => Ok(inner),
                     _ => Err(Fault::invalid_request(
@@ -148,9 +145,12 @@ impl Parser<'_> {
             Some(Token::Close) => Err(Fault::invalid_request(
                 "unbalanced or empty parentheses in search query",
             )),
-            Some(t @ (Token::Or | Token::And)) => Err(Fault::invalid_request(format!(
-                "search query has {t:?} where a term belongs"
-            ))),
+            Some(Token::Or) => Err(Fault::invalid_request(
+                "search query has `or` where a term belongs",
+            )),
+            Some(Token::And) => Err(Fault::invalid_request(
+                "search query has `and` where a term belongs",
+            )),
             None => Err(Fault::invalid_request(
                 "search query ends where a term belongs",
             )),
@@ -250,14 +250,18 @@ fn folder_by_id(value: &str, tree: &FolderTree<'_>) -> Result<ItemId, Fault> {
         .ok_or_else(|| Fault::no_such_folder(id))
 }
 
-/// The store query for `expr`. Trash and Junk are left out unless some folder term is positive (not under
-/// an odd number of negations): `-in:sent` still leaves them out, `in:trash or x` does not.
+/// The store query for `expr`. As in Zimbra, Trash is left out unless the query names it in a positive folder
+/// term (one not under an odd number of negations), and likewise Junk: `-in:sent` still leaves both out,
+/// `in:trash or x` leaves out only Junk. A query confined to one folder at the top needs no exclusion, which
+/// keeps a plain folder page's SQL a single indexed folder test.
 fn lower(expr: Expr) -> MessageQuery {
-    let names_folder = names_folder(&expr, true);
-    let mut q = MessageQuery::default();
-    add(&mut q, expr);
-    if !names_folder {
-        for f in [folder_ids::TRASH, folder_ids::JUNK] {
+    let excluded: Vec<ItemId> = [folder_ids::TRASH, folder_ids::JUNK]
+        .into_iter()
+        .filter(|f| !names_folder(&expr, *f, true))
+        .collect();
+    let mut q = node(expr);
+    if q.folder.is_none() {
+        for f in excluded {
             if !q.exclude_folders.contains(&f) {
                 q.exclude_folders.push(f);
             }
@@ -266,11 +270,11 @@ fn lower(expr: Expr) -> MessageQuery {
     q
 }
 
-fn names_folder(expr: &Expr, positive: bool) -> bool {
+fn names_folder(expr: &Expr, folder: ItemId, positive: bool) -> bool {
     match expr {
-        Expr::And(xs) | Expr::Or(xs) => xs.iter().any(|x| names_folder(x, positive)),
-        Expr::Not(x) => names_folder(x, !positive),
-        Expr::Atom(Atom::Folder(_)) => positive,
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().any(|x| names_folder(x, folder, positive)),
+        Expr::Not(x) => names_folder(x, folder, !positive),
+        Expr::Atom(Atom::Folder(f)) => positive && *f == folder,
         Expr::Atom(_) => false,
     }
 }

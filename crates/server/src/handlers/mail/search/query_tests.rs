@@ -63,19 +63,23 @@ fn or(xs: Vec<Expr>) -> Expr {
 }
 
 #[test]
-fn or_binds_tighter_than_and() {
+fn and_binds_tighter_than_or() {
     assert_eq!(
         expr("a b or c"),
-        and(vec![w("a"), or(vec![w("b"), w("c")])])
+        or(vec![and(vec![w("a"), w("b")]), w("c")])
     );
     assert_eq!(
         expr("a or b c"),
-        and(vec![or(vec![w("a"), w("b")]), w("c")])
+        or(vec![w("a"), and(vec![w("b"), w("c")])])
     );
     assert_eq!(expr("a OR b or c"), or(vec![w("a"), w("b"), w("c")]));
     assert_eq!(
         expr("a and b or c"),
-        and(vec![w("a"), or(vec![w("b"), w("c")])])
+        or(vec![and(vec![w("a"), w("b")]), w("c")])
+    );
+    assert_eq!(
+        expr("a or b AND c"),
+        or(vec![w("a"), and(vec![w("b"), w("c")])])
     );
     assert_eq!(
         expr("(a b) or c"),
@@ -84,6 +88,10 @@ fn or_binds_tighter_than_and() {
     assert_eq!(
         expr("a (b or c)"),
         and(vec![w("a"), or(vec![w("b"), w("c")])])
+    );
+    assert_eq!(
+        expr("(a or b) (c or d)"),
+        and(vec![or(vec![w("a"), w("b")]), or(vec![w("c"), w("d")])])
     );
     assert_eq!(expr("a"), w("a"));
     assert_eq!(expr("((a))"), w("a"));
@@ -259,6 +267,19 @@ fn or_and_not_lower_to_nested_queries() {
     assert_eq!(
         query("a b or c"),
         MessageQuery {
+            any_of: vec![vec![
+                MessageQuery {
+                    words: vec!["a".into(), "b".into()],
+                    ..Default::default()
+                },
+                word("c"),
+            ]],
+            ..flat(None, &default_out)
+        }
+    );
+    assert_eq!(
+        query("a (b or c)"),
+        MessageQuery {
             words: vec!["a".into()],
             any_of: vec![vec![word("b"), word("c")]],
             ..flat(None, &default_out)
@@ -285,12 +306,39 @@ fn or_and_not_lower_to_nested_queries() {
             ..flat(None, &default_out)
         }
     );
-    // A positive folder under OR lifts the default exclusion.
+    // A positive Trash term lifts Trash's exclusion only; other folders lift nothing.
     assert_eq!(
         query("in:trash or x"),
         MessageQuery {
             any_of: vec![vec![flat(Some(folder_ids::TRASH), &[]), word("x")]],
-            ..Default::default()
+            ..flat(None, &[folder_ids::JUNK])
+        }
+    );
+    assert_eq!(
+        query("x or in:junk"),
+        MessageQuery {
+            any_of: vec![vec![word("x"), flat(Some(folder_ids::JUNK), &[])]],
+            ..flat(None, &[folder_ids::TRASH])
+        }
+    );
+    assert_eq!(
+        query("in:inbox or in:sent"),
+        MessageQuery {
+            any_of: vec![vec![
+                flat(Some(folder_ids::INBOX), &[]),
+                flat(Some(folder_ids::SENT), &[]),
+            ]],
+            ..flat(None, &default_out)
+        }
+    );
+    assert_eq!(
+        query("-(in:trash or x)"),
+        MessageQuery {
+            none_of: vec![MessageQuery {
+                any_of: vec![vec![flat(Some(folder_ids::TRASH), &[]), word("x")]],
+                ..Default::default()
+            }],
+            ..flat(None, &default_out)
         }
     );
     // A second value for a taken field nests (nothing matches both folders).
