@@ -47,6 +47,7 @@ mod migrations;
 mod read;
 mod reads;
 mod search;
+mod search_sql;
 mod store;
 mod sync;
 mod txn;
