@@ -20,6 +20,9 @@ fn runtime() -> Result<&'static Runtime, DriverError> {
         let threads = std::thread::available_parallelism().map_or(2, usize::from);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            // Store work (commits, state loads) goes to the blocking pool; commits serialize on the store's one
+            // writer anyway, so thousands of syncing accounts need a few threads there, not tokio's 512.
+            .max_blocking_threads(threads * 4)
             .thread_name("imap-sync")
             .enable_all()
             .build()
