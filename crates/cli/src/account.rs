@@ -88,7 +88,7 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<()> {
             } else {
                 imap_source(&imap, existing.imap.as_ref())?.map(Some)
             };
-            let new_mailbox = matches!((&existing.imap, &update.imap), (Some(old), Some(Some(new))) if !old.same_mailbox(new));
+            let new_mailbox = update.replaces_mailbox(existing.imap.as_ref());
             let updated = store.update_account(&existing.id, update)?;
             if new_mailbox {
                 // Another mailbox: what was mirrored from the old one goes (local items stay).

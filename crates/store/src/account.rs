@@ -83,12 +83,20 @@ pub struct ImapSource {
 }
 
 impl ImapSource {
-    /// Whether both name the same mailbox (host, port and user; the password and the transport security
-    /// may change without it being another mailbox).
+    /// Names the mailbox: host (case-insensitive), port and user. The password and the transport security may
+    /// change without it being another mailbox.
+    pub fn mailbox_id(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.host.to_ascii_lowercase(),
+            self.port,
+            self.user
+        )
+    }
+
+    /// Whether both name the same mailbox ([`ImapSource::mailbox_id`]).
     pub fn same_mailbox(&self, other: &ImapSource) -> bool {
-        self.host.eq_ignore_ascii_case(&other.host)
-            && self.port == other.port
-            && self.user == other.user
+        self.mailbox_id() == other.mailbox_id()
     }
 }
 
@@ -152,6 +160,14 @@ pub struct AccountUpdate {
     pub admin: Option<bool>,
     pub status: Option<AccountStatus>,
     pub imap: Option<Option<ImapSource>>,
+}
+
+impl AccountUpdate {
+    /// Whether this update points an account whose source is `current` at another mailbox (a new password or
+    /// removing the source does not).
+    pub fn replaces_mailbox(&self, current: Option<&ImapSource>) -> bool {
+        matches!((current, &self.imap), (Some(old), Some(Some(new))) if !old.same_mailbox(new))
+    }
 }
 
 /// Checks `user@domain`: both parts non-empty, no whitespace or control characters.

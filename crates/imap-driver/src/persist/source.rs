@@ -10,15 +10,6 @@ use super::codec::space;
 
 const KEY: &str = "mailbox";
 
-fn identity(src: &ImapSource) -> String {
-    format!(
-        "{}:{}:{}",
-        src.host.to_ascii_lowercase(),
-        src.port,
-        src.user
-    )
-}
-
 /// Makes the account's sync state belong to `src`; true when an old mailbox's mirror was forgotten.
 pub(crate) fn check_source(
     store: &Store,
@@ -26,7 +17,7 @@ pub(crate) fn check_source(
     src: &ImapSource,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let want = identity(src);
+    let want = src.mailbox_id();
     let have = store.sync_get(account, space::SOURCE, KEY)?;
     if have.as_deref() == Some(want.as_str()) {
         return Ok(false);

@@ -3,7 +3,7 @@
 
 use inboxd_model::AccountId;
 use inboxd_soap::{Element, Fault, NS_ADMIN};
-use inboxd_store::{AccountUpdate, StoreError};
+use inboxd_store::{Account, AccountUpdate, StoreError};
 
 use super::attrs;
 use crate::auth::hash_password;
@@ -19,22 +19,7 @@ pub fn handle(cx: &Cx, req: &Element) -> Result<Element, Fault> {
         imap: attrs::imap_source(&a, existing.imap.as_ref())?,
         ..AccountUpdate::default()
     };
-    // Another mailbox (not just a new password): what was mirrored from the old one must go.
-    let new_mailbox = matches!((&existing.imap, &update.imap), (Some(old), Some(Some(new))) if !old.same_mailbox(new));
-    if !new_mailbox {
-        return apply(cx, &id, update, "ModifyAccountResponse");
-    }
-    let account = cx
-        .app
-        .store
-        .update_account(&id, update)
-        .map_err(crate::store_fault)?;
-    cx.app
-        .sync
-        .replace_source(&account, cx.now)
-        .map_err(crate::store_fault)?;
-    cx.app.account_changed(&account);
-    Ok(Element::ns("ModifyAccountResponse", NS_ADMIN).with_child(attrs::account_element(&account)))
+    apply(cx, &existing, update, "ModifyAccountResponse")
 }
 
 pub fn handle_set_password(cx: &Cx, req: &Element) -> Result<Element, Fault> {
@@ -58,25 +43,33 @@ pub fn handle_set_password(cx: &Cx, req: &Element) -> Result<Element, Fault> {
 
 pub fn handle_rename(cx: &Cx, req: &Element) -> Result<Element, Fault> {
     let id = AccountId::new(req.required("id")?);
-    cx.load_account(&id)?;
+    let existing = cx.load_account(&id)?;
     let name = req.required("newName")?.trim().to_string();
     let update = AccountUpdate {
         name: Some(name),
         ..AccountUpdate::default()
     };
-    apply(cx, &id, update, "RenameAccountResponse")
+    apply(cx, &existing, update, "RenameAccountResponse")
 }
 
-fn apply(cx: &Cx, id: &AccountId, update: AccountUpdate, resp: &str) -> Result<Element, Fault> {
+fn apply(cx: &Cx, existing: &Account, update: AccountUpdate, resp: &str) -> Result<Element, Fault> {
     let new_name = update.name.clone().unwrap_or_default();
+    let new_mailbox = update.replaces_mailbox(existing.imap.as_ref());
     let account = cx
         .app
         .store
-        .update_account(id, update)
+        .update_account(&existing.id, update)
         .map_err(|e| match e {
             StoreError::AccountExists => Fault::account_exists(&new_name),
             other => crate::store_fault(other),
         })?;
+    if new_mailbox {
+        // Another mailbox (not just a new password): the old worker stops, and what it mirrored goes, first.
+        cx.app
+            .sync
+            .replace_source(&account, cx.now)
+            .map_err(crate::store_fault)?;
+    }
     cx.app.account_changed(&account);
     Ok(Element::ns(resp, NS_ADMIN).with_child(attrs::account_element(&account)))
 }
