@@ -66,10 +66,13 @@ pub fn select_fields(raw: &[u8]) -> Cow<'_, [u8]> {
 /// Whether a header line starts one of [`HEADER_FIELDS`] (`Name:`, or the obsolete `Name :`).
 fn is_wanted(line: &[u8]) -> bool {
     // Most lines of a real header block (Received, DKIM, ARC, X-…) fail on the first letter.
-    if !matches!(
-        line.first().map(u8::to_ascii_uppercase),
-        Some(b'F' | b'T' | b'C' | b'S' | b'D' | b'M' | b'R' | b'I')
-    ) {
+    let Some(first) = line.first().map(u8::to_ascii_uppercase) else {
+        return false;
+    };
+    if !HEADER_FIELDS
+        .iter()
+        .any(|f| f.as_bytes().first() == Some(&first))
+    {
         return false;
     }
     let Some(colon) = memchr::memchr(b':', line) else {
