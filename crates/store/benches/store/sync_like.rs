@@ -1,0 +1,210 @@
+//! The "sync-like insert" bench case: what the IMAP driver writes during an initial sync of a mailing
+//! list, one account and one folder, ~1,000 messages per commit. Per message: its conversation created
+//! (new thread) or replaced (later message of a thread), one `sync_put` for the conversation, one for the
+//! location and one for the message record, and the message itself with realistic header sizes.
+//! Deterministic (a fixed xorshift seed) so runs compare.
+
+use std::time::{Duration, Instant};
+
+use inboxd_model::{ItemId, Timestamp};
+use inboxd_store::{
+    Address, ConversationSummary, NewAccount, NewFolder, NewMessage, Store, StoreOptions,
+    folder_ids,
+};
+
+/// A tiny deterministic generator (xorshift64): benches need no statistical quality, only repeatability.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    fn word(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b'a' + (self.next() % 26) as u8))
+            .collect()
+    }
+
+    fn address(&mut self) -> Address {
+        let name = (self.next() % 4 != 0).then(|| format!("{} {}", self.word(6), self.word(9)));
+        Address {
+            name,
+            email: format!(
+                "{}.{}@{}.example.org",
+                self.word(6),
+                self.word(8),
+                self.word(7)
+            ),
+        }
+    }
+
+    fn addresses(&mut self, lo: u64, hi: u64) -> Vec<Address> {
+        (0..self.range(lo, hi)).map(|_| self.address()).collect()
+    }
+
+    fn message_id(&mut self) -> String {
+        format!(
+            "{}.{}@mail.{}.example.com",
+            self.word(14),
+            self.word(8),
+            self.word(6)
+        )
+    }
+}
+
+/// One conversation of the generated list: its store id once created, and its running summary.
+struct Thread {
+    item: Option<ItemId>,
+    summary: ConversationSummary,
+}
+
+const MESSAGES_PER_COMMIT: usize = 1_000;
+const COMMITS: usize = 10;
+/// About one new thread per this many messages (mailing lists: replies dominate).
+const MESSAGES_PER_THREAD: u64 = 4;
+
+/// Runs the workload on a fresh store; returns the time spent in `Store::commit` calls.
+pub fn run() -> Result<Duration, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path(), StoreOptions::default())?;
+    let now = Timestamp(1_700_000_000_000);
+    let account = store
+        .create_account(
+            NewAccount {
+                name: "list@example.com".into(),
+                password_hash: "h".into(),
+                admin: false,
+                imap: None,
+            },
+            now,
+        )?
+        .id;
+    let folder = store
+        .commit(&account, now, |t| {
+            t.create_folder(NewFolder {
+                parent: folder_ids::ROOT,
+                name: "lkml".into(),
+                view: Some(inboxd_model::ItemType::Message),
+                imap_path: Some("lists/lkml".into()),
+                special_use: None,
+            })
+        })?
+        .value;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut threads: Vec<Thread> = Vec::new();
+    let mut umid = 0u64;
+    let mut took = Duration::ZERO;
+    for _ in 0..COMMITS {
+        let batch: Vec<(u64, NewMessage, usize)> = (0..MESSAGES_PER_COMMIT)
+            .map(|_| {
+                umid += 1;
+                let t = pick_thread(&mut rng, &mut threads, umid);
+                (umid, message(&mut rng, folder, umid), t)
+            })
+            .collect();
+        let values: Vec<[String; 3]> = batch.iter().map(|_| sync_values(&mut rng)).collect();
+        let start = Instant::now();
+        store.commit(&account, now, |t| {
+            for ((umid, msg, thread), vals) in batch.iter().zip(&values) {
+                let th = &mut threads[*thread];
+                th.summary.id = th.item;
+                th.summary.message_count += 1;
+                th.summary.unread_count += 1;
+                th.summary.last_date = msg.date;
+                let conv = t.put_conversation(th.summary.clone())?;
+                th.item = Some(conv);
+                t.sync_put("c", &thread.to_string(), Some(&vals[0]))?;
+                t.sync_put("l", &umid.to_string(), Some(&vals[1]))?;
+                let mut m = msg.clone();
+                m.conversation = Some(conv);
+                t.insert_message(m)?;
+                t.sync_put("m", &umid.to_string(), Some(&vals[2]))?;
+            }
+            Ok(())
+        })?;
+        took += start.elapsed();
+    }
+    Ok(took)
+}
+
+/// A new thread about once every `MESSAGES_PER_THREAD` messages, otherwise a reply to a recent one.
+fn pick_thread(rng: &mut Rng, threads: &mut Vec<Thread>, umid: u64) -> usize {
+    if threads.is_empty() || rng.next() % MESSAGES_PER_THREAD == 0 {
+        threads.push(Thread {
+            item: None,
+            summary: ConversationSummary {
+                id: None,
+                subject: format!("[PATCH v{umid}] {}", rng.word(48)),
+                participants: rng.addresses(2, 6),
+                first_date: Timestamp(1_600_000_000_000 + umid * 60_000),
+                last_date: Timestamp(1_600_000_000_000 + umid * 60_000),
+                snippet: Some(rng.word(120)),
+                ..Default::default()
+            },
+        });
+        return threads.len() - 1;
+    }
+    let recent = threads.len().min(200) as u64;
+    threads.len() - 1 - (rng.next() % recent) as usize
+}
+
+fn message(rng: &mut Rng, folder: ItemId, umid: u64) -> NewMessage {
+    let refs: Vec<String> = (0..rng.range(3, 10)).map(|_| rng.message_id()).collect();
+    NewMessage {
+        folder,
+        conversation: None,
+        imap_uid: Some(umid as u32),
+        message_id: Some(rng.message_id()),
+        in_reply_to: refs.last().cloned().into_iter().collect(),
+        references: refs,
+        subject: format!("Re: [PATCH] {}", rng.word(48)),
+        from: vec![rng.address()],
+        to: rng.addresses(1, 4),
+        cc: rng.addresses(2, 6),
+        date: Timestamp(1_600_000_000_000 + umid * 60_000),
+        internal_date: Timestamp(1_600_000_000_000 + umid * 60_000 + 1_000),
+        size: rng.range(2_000, 40_000),
+        flags: vec!["\\Seen".into()],
+        snippet: Some(rng.word(100)),
+        has_attachments: false,
+        body_fetched: false,
+    }
+}
+
+/// The three engine records per message (conversation, location, message), 100-200 bytes of JSON each.
+fn sync_values(rng: &mut Rng) -> [String; 3] {
+    [
+        format!(
+            r#"{{"item":{},"subject_key":"{}","count":{},"last":{}}}"#,
+            rng.range(257, 99_999),
+            rng.word(60),
+            rng.range(1, 50),
+            rng.next() % 1_000_000_000_000
+        ),
+        format!(
+            r#"{{"folder":{},"uid":{},"modseq":{},"pad":"{}"}}"#,
+            rng.range(1, 9),
+            rng.range(1, 99_999),
+            rng.next() % 1_000_000_000,
+            rng.word(50)
+        ),
+        format!(
+            r#"{{"item":{},"flags":["\\Seen"],"hid":"{}","size":{},"thread":"{}"}}"#,
+            rng.range(257, 99_999),
+            rng.message_id(),
+            rng.range(2_000, 40_000),
+            rng.word(40)
+        ),
+    ]
+}
+
+/// Total messages written by one `run`.
+pub const MESSAGES: usize = MESSAGES_PER_COMMIT * COMMITS;
