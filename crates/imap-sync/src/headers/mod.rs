@@ -1,15 +1,32 @@
-//! Header parsing of fetched header blocks with mail-parser 0.11, tolerant of broken input.
+//! Header parsing of fetched header blocks, tolerant of broken input: mail-parser 0.11's results, mostly
+//! without mail-parser's cost.
 //!
 //! What belongs here: turning the bytes of `BODY.PEEK[HEADER.FIELDS (…)]` into the fields a `Message` record
 //! and threading need, and the stable synthesized id for messages without a usable Message-ID. What does not:
 //! Message-ID normalization and the threading rules (`inboxd-threading`), bodies (`tasks::sync_body`).
+//!
+//! Layout: this file holds the public API and field selection; `fast` splits blocks and parses simple
+//! values (with `address` and `date`), falling back per field or per block to `slow`, the mail-parser-only
+//! path that defines the expected output. `tests` covers the API; `tests_equivalence` (corner cases, the
+//! real list-mail corpus when present) and `tests_generated` (randomized blocks) check fast == slow.
+
+mod address;
+mod date;
+mod fast;
+mod slow;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_equivalence;
+#[cfg(test)]
+mod tests_generated;
 
 use std::borrow::Cow;
 
 use inboxd_threading::ThreadHeaders;
-use mail_parser::MessageParser;
 
 use crate::Address;
+use fast::Tally;
 
 /// Header fields fetched for every new message (RFC 3501 `HEADER.FIELDS`).
 pub const HEADER_FIELDS: [&str; 8] = [
@@ -103,41 +120,17 @@ pub struct ParsedHeaders {
 
 /// Parses a header block. Never fails: unparsable parts are left empty and `parsed` says whether anything
 /// was understood.
+///
+/// Same output as mail-parser alone (`slow`), but simple blocks and values skip building a mail-parser
+/// `Message` (`fast`): that was most of the cost of an initial sync of list mail.
 pub fn parse_headers(raw: &[u8]) -> ParsedHeaders {
+    parse_headers_tallied(raw, &mut Tally::default())
+}
+
+/// [`parse_headers`], counting which path each field took.
+fn parse_headers_tallied(raw: &[u8], tally: &mut Tally) -> ParsedHeaders {
     let raw = raw.get(..MAX_HEADER_BYTES).unwrap_or(raw);
-    let Some(msg) = MessageParser::default().parse_headers(raw) else {
-        return ParsedHeaders::default();
-    };
-    if msg.headers().is_empty() {
-        return ParsedHeaders::default();
-    }
-    ParsedHeaders {
-        thread: ThreadHeaders::from_raw(
-            msg.header_raw("Message-ID"),
-            msg.header_raw("In-Reply-To"),
-            msg.header_raw("References"),
-        ),
-        subject: msg.subject().unwrap_or_default().trim().to_owned(),
-        from: msg.from().and_then(|a| a.first()).map(address),
-        to: msg.to().map(address_list).unwrap_or_default(),
-        cc: msg.cc().map(address_list).unwrap_or_default(),
-        sent_date: msg
-            .date()
-            .and_then(|d| u64::try_from(d.to_timestamp()).ok())
-            .map(|s| s.saturating_mul(1000)),
-        parsed: true,
-    }
-}
-
-fn address(a: &mail_parser::Addr<'_>) -> Address {
-    Address {
-        name: a.name.as_deref().map(str::to_owned),
-        email: a.address.as_deref().map(str::to_owned),
-    }
-}
-
-fn address_list(a: &mail_parser::Address<'_>) -> Vec<Address> {
-    a.iter().map(address).collect()
+    fast::parse(raw, tally).unwrap_or_else(|| slow::parse_headers_slow(raw))
 }
 
 /// A stable Message-ID for a message without a usable one: a hash of its raw header block, so the same
@@ -156,66 +149,4 @@ pub fn synthesize_message_id(raw_header: &[u8], fallback: &str) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{hash:016x}@synthesized.inboxd")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_threading_and_envelope_fields() {
-        let raw = b"Message-ID: <b@x.org>\r\nIn-Reply-To: <a@x.org>\r\nReferences: <r@x.org>\r\n <a@x.org>\r\n\
-Subject: Re: hello\r\nFrom: Ann <ann@x.org>\r\nTo: bob@x.org, Cy <cy@x.org>\r\n\
-Date: Mon, 2 Jan 2023 10:00:00 +0000\r\n\r\n";
-        let h = parse_headers(raw);
-        assert!(h.parsed);
-        assert_eq!(h.thread.message_id.as_deref(), Some("b@x.org"));
-        assert_eq!(h.thread.references, ["r@x.org", "a@x.org"]);
-        assert_eq!(h.thread.in_reply_to, ["a@x.org"]);
-        assert_eq!(h.subject, "Re: hello");
-        assert_eq!(h.from.and_then(|a| a.email).as_deref(), Some("ann@x.org"));
-        assert_eq!(h.to.len(), 2);
-        assert_eq!(h.sent_date, Some(1_672_653_600_000));
-    }
-
-    #[test]
-    fn tolerates_junk_and_eight_bit() {
-        let h = parse_headers(b"Subject: caf\xe9 \xff\r\nMessage-ID: not an id\r\n\r\n");
-        assert!(h.parsed);
-        assert_eq!(h.thread.message_id, None);
-        assert!(!h.subject.is_empty());
-        let h = parse_headers(b"");
-        assert!(!h.parsed);
-    }
-
-    #[test]
-    fn selects_the_header_fields_answer_from_a_whole_block() {
-        let whole = b"Received: from a\r\n\tby b\r\nMessage-ID: <m@x>\r\nDKIM-Signature: v=1;\r\n b=xyz\r\n\
-subject : Hi\r\n there\r\nX-Subject: no\r\nFrom: A <a@x>\r\n\r\n";
-        let fields = b"Message-ID: <m@x>\r\nsubject : Hi\r\n there\r\nFrom: A <a@x>\r\n\r\n";
-        assert_eq!(&*select_fields(whole), fields);
-        assert!(matches!(select_fields(fields), Cow::Borrowed(_)));
-        assert_eq!(parse_headers(&select_fields(whole)), parse_headers(fields));
-        assert_eq!(
-            synthesize_message_id(&select_fields(whole), "f"),
-            synthesize_message_id(fields, "f")
-        );
-        // Junk lines and an unterminated block.
-        assert_eq!(
-            &*select_fields(b"junk\r\nTo: b@x\r\nCc: c@x"),
-            b"To: b@x\r\nCc: c@x\r\n"
-        );
-        assert_eq!(&*select_fields(b"X-A: 1\r\n\r\n"), b"\r\n");
-    }
-
-    #[test]
-    fn synthesized_ids_are_stable_and_distinct() {
-        let a = synthesize_message_id(b"Subject: x\r\n\r\n", "f1.7.3");
-        assert_eq!(a, synthesize_message_id(b"Subject: x\r\n\r\n", "other"));
-        assert_ne!(a, synthesize_message_id(b"Subject: y\r\n\r\n", "f1.7.3"));
-        assert_ne!(
-            synthesize_message_id(b"", "f1.7.3"),
-            synthesize_message_id(b"", "f1.7.4")
-        );
-    }
 }

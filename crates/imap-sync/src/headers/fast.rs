@@ -1,0 +1,256 @@
+//! The fast header path: splits a `HEADER.FIELDS` block into its fields itself and parses the simple
+//! values without building a mail-parser `Message`.
+//!
+//! What belongs here: the field splitting (a replica of mail-parser 0.11's header loop for blocks made of
+//! the eight wanted fields only), the Subject unfolding, and the per-field fallback to mail-parser's own
+//! field parsers for values the fast parsers refuse. Blocks this module cannot split exactly like
+//! mail-parser (junk lines, other fields, `Name :`, leading blanks, no field at all) are refused as a
+//! whole (`None`), and the caller runs the mail-parser-only path. What does not: address and date
+//! grammars (`address`, `date`) and the conversions to [`ParsedHeaders`] parts (`slow`).
+//!
+//! Why the output is identical: mail-parser finds the last occurrence of each field (`header_value`
+//! searches from the end), so later occurrences overwrite earlier ones here. Every mail-parser field
+//! parser ends a value at the first line feed not followed by a blank (or at the end of the block),
+//! except the date scanner in corner cases, which is why a refused value is parsed by mail-parser on
+//! the rest of the block and its end offset is taken from it.
+
+use inboxd_threading::ThreadHeaders;
+use mail_parser::parsers::MessageStream;
+
+use super::{ParsedHeaders, address, date, slow};
+
+/// The fields of [`super::HEADER_FIELDS`], in the order of [`Tally`]'s counters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Field {
+    From,
+    To,
+    Cc,
+    Subject,
+    Date,
+    MessageId,
+    References,
+    InReplyTo,
+}
+
+impl Field {
+    pub(super) const ALL: [Field; 8] = [
+        Field::From,
+        Field::To,
+        Field::Cc,
+        Field::Subject,
+        Field::Date,
+        Field::MessageId,
+        Field::References,
+        Field::InReplyTo,
+    ];
+
+    fn name(self) -> &'static [u8] {
+        match self {
+            Field::From => b"From",
+            Field::To => b"To",
+            Field::Cc => b"Cc",
+            Field::Subject => b"Subject",
+            Field::Date => b"Date",
+            Field::MessageId => b"Message-ID",
+            Field::References => b"References",
+            Field::InReplyTo => b"In-Reply-To",
+        }
+    }
+}
+
+/// How many field values took the fast parsers and how many went to mail-parser, per [`Field`]; only
+/// read by tests and the benchmark, but cheap enough to count always (one add per field).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Tally {
+    pub fast: [u64; 8],
+    pub fallback: [u64; 8],
+    /// Blocks refused as a whole (parsed by the mail-parser-only path).
+    pub blocks_refused: u64,
+}
+
+impl Tally {
+    fn count(&mut self, field: Field, fast: bool) {
+        let counters = if fast {
+            &mut self.fast
+        } else {
+            &mut self.fallback
+        };
+        if let Some(c) = counters.get_mut(field as usize) {
+            *c += 1;
+        }
+    }
+}
+
+/// Parses `raw` (already cut to `MAX_HEADER_BYTES`), or `None` when the block must go through the
+/// mail-parser-only path.
+pub(super) fn parse(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
+    let mut out = ParsedHeaders {
+        parsed: true,
+        ..ParsedHeaders::default()
+    };
+    // Message-ID, In-Reply-To, References: the raw value range of their last occurrence.
+    let mut ids: [Option<(usize, usize)>; 3] = [None; 3];
+    let mut pos = 0;
+    loop {
+        let rest = raw.get(pos..).unwrap_or_default();
+        // mail-parser stops at the blank line (a lone `\r` before it is skipped as a blank).
+        if rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n") {
+            break;
+        }
+        let (field, name_len) = field_name(rest)?;
+        let start = pos + name_len + 1;
+        pos = match field {
+            Field::MessageId | Field::InReplyTo | Field::References => {
+                let end = value_end(raw, start);
+                let slot = match field {
+                    Field::MessageId => 0,
+                    Field::InReplyTo => 1,
+                    _ => 2,
+                };
+                if let Some(s) = ids.get_mut(slot) {
+                    *s = Some((start, end));
+                }
+                tally.count(field, true);
+                end
+            }
+            Field::Subject => subject(raw, start, &mut out, tally),
+            Field::From | Field::To | Field::Cc => addresses(raw, start, field, &mut out, tally),
+            Field::Date => sent_date(raw, start, &mut out, tally),
+        };
+    }
+    if pos == 0 {
+        // No field at all: mail-parser says "not parsed"; leave that verdict to it.
+        tally.blocks_refused += 1;
+        return None;
+    }
+    // `Message::header_raw` semantics: the bytes after the colon up to the value's end, line feeds of
+    // folded lines included, `None` when not UTF-8.
+    let raw_value = |r: Option<(usize, usize)>| {
+        r.and_then(|(a, b)| raw.get(a..b))
+            .and_then(|v| std::str::from_utf8(v).ok())
+    };
+    out.thread = ThreadHeaders::from_raw(raw_value(ids[0]), raw_value(ids[1]), raw_value(ids[2]));
+    Some(out)
+}
+
+/// The field a header line starts and the length of its name, when the line is exactly `Name:` for one
+/// of the eight names (any case). Anything else (`Name :`, other fields, junk) is `None`.
+fn field_name(line: &[u8]) -> Option<(Field, usize)> {
+    // The longest name is `In-Reply-To` (11 bytes): look for the colon no further.
+    let colon = memchr::memchr(b':', line.get(..12).unwrap_or(line))?;
+    let name = line.get(..colon)?;
+    Field::ALL
+        .into_iter()
+        .find(|f| f.name().eq_ignore_ascii_case(name))
+        .map(|f| (f, colon))
+}
+
+/// Where the value starting at `start` ends: after the first line feed not followed by a blank, or at
+/// the end of the block.
+fn value_end(raw: &[u8], start: usize) -> usize {
+    let mut from = start;
+    while let Some(i) = raw.get(from..).and_then(|r| memchr::memchr(b'\n', r)) {
+        let after = from + i + 1;
+        if !matches!(raw.get(after), Some(b' ' | b'\t')) {
+            return after;
+        }
+        from = after;
+    }
+    raw.len()
+}
+
+/// The value bytes from `start` up to [`value_end`], and that end.
+fn value_at(raw: &[u8], start: usize) -> (&[u8], usize) {
+    let end = value_end(raw, start);
+    (raw.get(start..end).unwrap_or_default(), end)
+}
+
+/// A mail-parser stream over the rest of the block from `start`, for the per-field fallback: its field
+/// parsers read only from their start on, so a suffix gives the same value and a relative end offset.
+fn stream_at(raw: &[u8], start: usize) -> MessageStream<'_> {
+    MessageStream::new(raw.get(start..).unwrap_or_default())
+}
+
+fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> usize {
+    let (value, end) = value_at(raw, start);
+    if let Some(text) = unfold(value) {
+        out.subject = slow::subject_text(&text);
+        tally.count(Field::Subject, true);
+        return end;
+    }
+    tally.count(Field::Subject, false);
+    let mut stream = stream_at(raw, start);
+    out.subject = slow::subject_of(&stream.parse_unstructured());
+    start + stream.offset()
+}
+
+/// mail-parser's unstructured text for values without encoded words: each line from its first to its
+/// last byte that is not SP, HT or CR, empty lines dropped, joined by one space. A value cut by the end
+/// of the block (no final line feed) is empty in mail-parser, so here too. `None` when the value holds
+/// `=?` or is not UTF-8 (mail-parser would decode or replace bytes).
+fn unfold(value: &[u8]) -> Option<String> {
+    if memchr::memmem::find(value, b"=?").is_some() {
+        return None;
+    }
+    let text = std::str::from_utf8(value).ok()?;
+    let Some(text) = text.strip_suffix('\n') else {
+        return Some(String::new());
+    };
+    let mut out = String::with_capacity(text.len());
+    for line in text.split('\n') {
+        let line = line.trim_matches([' ', '\t', '\r']);
+        if line.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    Some(out)
+}
+
+fn addresses(
+    raw: &[u8],
+    start: usize,
+    field: Field,
+    out: &mut ParsedHeaders,
+    tally: &mut Tally,
+) -> usize {
+    let (value, end) = value_at(raw, start);
+    if let Some(list) = address::parse_list(value) {
+        tally.count(field, true);
+        match field {
+            Field::From => out.from = list.into_iter().next(),
+            Field::To => out.to = list,
+            _ => out.cc = list,
+        }
+        return end;
+    }
+    tally.count(field, false);
+    let mut stream = stream_at(raw, start);
+    let value = stream.parse_address();
+    let parsed = value.as_address();
+    match field {
+        Field::From => out.from = parsed.and_then(slow::first_address),
+        Field::To => out.to = parsed.map(slow::address_list).unwrap_or_default(),
+        _ => out.cc = parsed.map(slow::address_list).unwrap_or_default(),
+    }
+    start + stream.offset()
+}
+
+fn sent_date(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> usize {
+    let (value, end) = value_at(raw, start);
+    if let Some(d) = date::parse(value) {
+        tally.count(Field::Date, true);
+        out.sent_date = slow::timestamp_ms(&d);
+        return end;
+    }
+    tally.count(Field::Date, false);
+    let mut stream = stream_at(raw, start);
+    out.sent_date = stream
+        .parse_date()
+        .as_datetime()
+        .and_then(slow::timestamp_ms);
+    start + stream.offset()
+}

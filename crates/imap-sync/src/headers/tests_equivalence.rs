@@ -1,0 +1,282 @@
+//! Fast path == mail-parser-only path: hand-picked corner cases, and every header block of the real
+//! list-mail corpus when it is present (`tests_generated` adds randomized blocks).
+//!
+//! Besides equality, the tests assert that ordinary values really take the fast parsers, so that a
+//! regression to "everything falls back" (equal output, no speedup) fails too.
+
+use std::io::Read;
+
+use super::fast::{Field, Tally};
+use super::{parse_headers_tallied, select_fields, slow};
+
+/// Asserts fast == slow for `block`, returning the tally of paths taken.
+pub(super) fn assert_same(block: &[u8]) -> Tally {
+    let mut tally = Tally::default();
+    let fast = parse_headers_tallied(block, &mut tally);
+    let slow = slow::parse_headers_slow(block);
+    assert_eq!(fast, slow, "block: {:?}", String::from_utf8_lossy(block));
+    tally
+}
+
+fn fast_count(t: &Tally, f: Field) -> u64 {
+    t.fast.get(f as usize).copied().unwrap_or_default()
+}
+
+#[test]
+fn simple_blocks_take_the_fast_path_for_every_field() {
+    let block =
+        b"From: Ann Smith <ann@x.org>\r\nTo: bob@x.org, Cy <cy@x.org>,\r\n\tDee <d@x.org>\r\n\
+Cc: <e@x.org>\r\nSubject: [PATCH v2 1/3] clk: fix\r\n  the thing\r\n\
+Date: Mon, 2 Jun 2025 10:00:00 +0200 (CEST)\r\nMessage-ID: <1@x>\r\n\
+References: <a@x>\r\n <b@x>\r\nIn-Reply-To: <b@x>\r\n\r\n";
+    for b in [&block[..], &block.replace_crlf()[..]] {
+        let t = assert_same(b);
+        for f in Field::ALL {
+            assert_eq!(
+                fast_count(&t, f),
+                1,
+                "{f:?} in {:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+        assert_eq!(t.fallback, [0; 8]);
+    }
+}
+
+/// LF-only copy of a CRLF block.
+trait ReplaceCrlf {
+    fn replace_crlf(&self) -> Vec<u8>;
+}
+
+impl ReplaceCrlf for [u8] {
+    fn replace_crlf(&self) -> Vec<u8> {
+        self.iter().copied().filter(|b| *b != b'\r').collect()
+    }
+}
+
+const ADDRESS_VALUES: &[&str] = &[
+    "Ann <a@x>",
+    "<a@x>",
+    "a@x",
+    "",
+    " ",
+    "<>",
+    "a",
+    "Ann Smith",
+    "a@",
+    "@x",
+    "Ann\t  Smith   <a@x>  ",
+    "a@x <b@y>",
+    "<a@x> tail",
+    "Ann <a@x",
+    "Ann > x",
+    "x <a@x> <b@y>",
+    "<a,b@x>",
+    ",,a@x,, ,",
+    "a@x b@y, c",
+    "Ann <a@x>\r\n , Bob\r\n <b@y>",
+    "Ann\r\n\r\n <a@x>",
+    "caf\u{e9} <c@x>",
+    "\"Doe, J\" <j@x>",
+    "Ann (comment) <a@x>",
+    "a@x (Ann)",
+    "grp: a@x, b@y;",
+    "undisclosed-recipients:;",
+    "=?utf-8?q?J=C3=B6rg?= <j@x>",
+    "x=?y <a@x>",
+    "\\\"esc\" <e@x>",
+    "a\rb <c@d>",
+];
+
+#[test]
+fn address_corner_cases_match() {
+    for v in ADDRESS_VALUES {
+        for name in ["From", "To", "cc"] {
+            for end in ["\r\n\r\n", "\n", ""] {
+                assert_same(format!("{name}: {v}{end}").as_bytes());
+                assert_same(format!("Subject: s\r\n{name}:{v}{end}").as_bytes());
+            }
+        }
+    }
+    let t = assert_same(b"To: Ann <a@x>, b@y\r\n\r\n");
+    assert_eq!(fast_count(&t, Field::To), 1);
+}
+
+const DATE_VALUES: &[&str] = &[
+    "Mon, 2 Jan 2023 10:00:00 +0000",
+    "2 Jan 2023 10:00:00 -0800",
+    "Sun,  09 Dec 2029 23:59:59 +1400 (GMT+14:00)",
+    "Tue, 30 Feb 0023 99:99:99 +9999",
+    "Wed, 1 Jan 1970 00:00:00 +0100",
+    "Thu, 1 Jan 0049 00:00:00 +0000",
+    "Fri, 1 Jan 0050 00:00:00 -0000",
+    "Sat, 1 Jan 2000 00:00:00 +0000   ",
+    "Mon, 2 Jan 2023 10:00:00 +0000 (a (b))",
+    "Mon, 2 Jan 2023 10:00:00 +0000 (\\))",
+    "Mon, 2 Jan 2023 10:00:00 +0000 x",
+    "Mon, 2 Jan 2023 10:00:00 GMT",
+    "Mon, 2 Jan 2023 10:00:00 UT",
+    "Mon, 2 Jan 2023 10:00:00 Z",
+    "Mon, 2 Jan 2023 10:00:00 EST",
+    "Mon, 2 Jan 23 10:00:00 +0000",
+    "Mon, 2 Jan 2023 10:00 +0000",
+    "Mon, 2 jan 2023 10:00:00 +0000",
+    "Mon, 2 JAN 2023 10:00:00 +0000",
+    "Mon, 2 Janu 2023 10:00:00 +0000",
+    "Mon 2 Jan 2023 10:00:00 +0000",
+    "Mon, 2 Jan 2023\r\n 10:00:00 +0000",
+    "2023-01-02T10:00:00Z",
+    "",
+    "garbage",
+    "Mon, 2 Jan 2023 10:00:00 +0000; x",
+];
+
+#[test]
+fn date_corner_cases_match() {
+    for v in DATE_VALUES {
+        for end in [
+            "\r\n\r\n",
+            "\n",
+            "\r\nSubject: after\r\n\r\n",
+            "\nTo: a@b\n",
+            "",
+        ] {
+            assert_same(format!("Date: {v}{end}").as_bytes());
+        }
+    }
+    for month in [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ] {
+        for day in ["1", "09", "31"] {
+            let t =
+                assert_same(format!("Date: {day} {month} 2025 12:34:56 -0130\r\n\r\n").as_bytes());
+            assert_eq!(fast_count(&t, Field::Date), 1);
+        }
+    }
+}
+
+#[test]
+fn subject_id_and_block_corner_cases_match() {
+    let blocks: &[&[u8]] = &[
+        b"Subject: a\r\n\tb\r\n \r\n  c  \r\n\r\n",
+        b"Subject:   \r\n\r\n",
+        b"Subject: x\ry \r\r\n\r\n",
+        b"Subject: =?utf-8?q?caf=C3=A9?= x\r\n\r\n",
+        b"Subject: a=?b\r\n\r\n",
+        b"Subject: caf\xe9\r\n\r\n",
+        b"Subject: caf\xc3\xa9 \xc2\xa0\r\n\r\n",
+        b"Subject: \x0bx\x0c\r\n\r\n",
+        b"Subject: last at eof",
+        b"Subject: one\r\nSubject: two\r\n\r\n",
+        b"Subject: one\r\nSubject:\r\n\r\n",
+        b"Message-ID: <a@b>\r\n\r\n",
+        b"Message-ID:<a@b>\r\n <c@d>\r\n\r\n",
+        b"message-id: caf\xe9@x\r\n\r\n",
+        b"Message-ID: <a@b>\r\nMessage-ID: <c@d>\r\n\r\n",
+        b"References: <a@b> <c@d>\n\t<e@f>\nIn-Reply-To: <c@d>",
+        b"In-Reply-To:",
+        b"",
+        b"\r\n",
+        b"\r\n\r\nSubject: after the end\r\n",
+        b" Subject: leading blank\r\n\r\n",
+        b"Subject : obsolete\r\n\r\n",
+        b"junk\r\nSubject: x\r\n\r\n",
+        b"X-Other: 1\r\nSubject: x\r\n\r\n",
+        b"Subject: x\r\n\r\r\nFrom: a@b\r\n\r\n",
+        b"Subject: x\r\n\r\nFrom: a@b\r\n",
+        b"Subject: x\n\nFrom: a@b\n",
+        b"Sub ject: x\r\n\r\n",
+        b":\r\n\r\n",
+        b"From\r\n: a@b\r\n\r\n",
+    ];
+    for b in blocks {
+        assert_same(b);
+    }
+}
+
+/// The corpus named in /work/shared/corpora/README.md; optional (the generated tests always run).
+const CORPUS: &str = "/work/shared/corpora/linux-clk/linux-clk.2025-06_2026-01.mbox.gz";
+
+/// The header blocks (blank line included) of an mboxrd file.
+pub(super) fn mbox_header_blocks(mbox: &[u8]) -> Vec<&[u8]> {
+    let mut blocks = Vec::new();
+    for msg in mbox.split_inclusive_from_lines() {
+        // Skip the `From ` separator line.
+        let Some(nl) = memchr::memchr(b'\n', msg) else {
+            continue;
+        };
+        let body = msg.get(nl + 1..).unwrap_or_default();
+        let end = memchr::memmem::find(body, b"\n\n").map_or(body.len(), |i| i + 2);
+        blocks.push(body.get(..end).unwrap_or_default());
+    }
+    blocks
+}
+
+trait SplitMbox {
+    fn split_inclusive_from_lines(&self) -> Vec<&[u8]>;
+}
+
+impl SplitMbox for [u8] {
+    /// Messages start at `From ` at the start of a line (mboxrd escapes such body lines as `>From `).
+    fn split_inclusive_from_lines(&self) -> Vec<&[u8]> {
+        let mut starts: Vec<usize> = memchr::memmem::find_iter(self, b"\nFrom ")
+            .map(|i| i + 1)
+            .collect();
+        if self.starts_with(b"From ") {
+            starts.insert(0, 0);
+        }
+        starts.push(self.len());
+        starts
+            .windows(2)
+            .filter_map(|w| self.get(*w.first()?..*w.get(1)?))
+            .collect()
+    }
+}
+
+#[test]
+fn corpus_blocks_match_and_mostly_take_the_fast_path() {
+    let Ok(file) = std::fs::File::open(CORPUS) else {
+        eprintln!("corpus {CORPUS} absent: only the generated equivalence tests ran");
+        return;
+    };
+    let mut mbox = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut mbox)
+        .unwrap();
+    let blocks = mbox_header_blocks(&mbox);
+    assert!(blocks.len() > 10_000, "{} messages", blocks.len());
+    let mut total = Tally::default();
+    for block in &blocks {
+        let lf = select_fields(block);
+        // IMAP servers send CRLF; the mbox has LF: check both.
+        let crlf: Vec<u8> = lf
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        for b in [&lf[..], &crlf[..]] {
+            let t = assert_same(b);
+            for i in 0..8 {
+                total.fast[i] += t.fast[i];
+                total.fallback[i] += t.fallback[i];
+            }
+            total.blocks_refused += t.blocks_refused;
+        }
+    }
+    for (i, f) in Field::ALL.iter().enumerate() {
+        let (fast, slow) = (total.fast[i], total.fallback[i]);
+        eprintln!(
+            "{f:?}: {fast} fast, {slow} mail-parser ({:.1} % fast)",
+            100.0 * fast as f64 / (fast + slow).max(1) as f64
+        );
+        // Equality alone would not catch a fast path that always declines.
+        assert!(fast >= 3 * slow, "{f:?}: {fast} fast vs {slow} fallback");
+    }
+    eprintln!("blocks refused as a whole: {}", total.blocks_refused);
+    assert!(total.blocks_refused * 100 < blocks.len() as u64);
+}
