@@ -1,7 +1,8 @@
 //! Store bench (`cargo bench -p inboxd-store`): commit latency (one contact per commit, with and without
 //! a subscriber), message inserts batched per commit, `changes_since` and `log_since` over the result, and
 //! the sync-like insert workload (`sync_like.rs`). Prints one line per phase. Speed lives here, never in tests.
-//! `cargo bench -p inboxd-store -- sync` runs only the sync-like case (handy under `perf record`).
+//! `cargo bench -p inboxd-store -- sync` runs only the sync-like case (handy under `perf record`), `sync1`
+//! runs it once (for `valgrind --tool=callgrind --toggle-collect='inboxd_store::store::Store::write*'`).
 
 #![allow(clippy::disallowed_methods)] // a bench measures wall time on purpose
 
@@ -21,23 +22,27 @@ fn report(phase: &str, n: usize, took: Duration) {
     println!("{phase:<40} n={n:>6}  total={took:>9.2?}  per-op={per:>10.0} ns");
 }
 
-/// Best of `SYNC_RUNS` fresh runs: the machine is shared, the minimum is the least disturbed one.
-const SYNC_RUNS: usize = 3;
-
-fn sync_like_case() -> Result<(), Box<dyn std::error::Error>> {
+/// Best of `runs` fresh runs: the machine is shared, the minimum is the least disturbed one. One run is
+/// enough under `valgrind --tool=callgrind` (instruction counts do not vary).
+fn sync_like_case(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
     let mut best = Duration::MAX;
-    for _ in 0..SYNC_RUNS {
+    for _ in 0..runs {
         best = best.min(sync_like::run()?);
     }
-    report("sync-like insert (best of 3)", sync_like::MESSAGES, best);
+    report(
+        &format!("sync-like insert (best of {runs})"),
+        sync_like::MESSAGES,
+        best,
+    );
     let per_msg = best.as_secs_f64() * 1e6 / sync_like::MESSAGES as f64;
     println!("sync-like insert: {per_msg:.1} µs per message");
     Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    sync_like_case()?;
-    if std::env::args().any(|a| a == "sync") {
+    let once = std::env::args().any(|a| a == "sync1");
+    sync_like_case(if once { 1 } else { 3 })?;
+    if once || std::env::args().any(|a| a == "sync") {
         return Ok(());
     }
     let dir = tempfile::tempdir()?;

@@ -3,6 +3,7 @@
 //! Only value conversions live here; SQL statements live with the operations that run them.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use inboxd_model::{ItemId, ItemType, Timestamp};
 
@@ -61,9 +62,7 @@ pub(crate) fn check_words(what: &str, words: &[String]) -> Result<(), StoreError
     }
 }
 
-pub(crate) fn addrs_to_json(addrs: &[Address]) -> Result<String, StoreError> {
-    serde_json::to_string(addrs).map_err(|e| StoreError::Backend(e.to_string()))
-}
+pub(crate) use crate::addr_json::addrs_to_json;
 
 /// Unreadable JSON (never written by us) reads as an empty list rather than failing the read.
 pub(crate) fn addrs_from_json(s: &str) -> Vec<Address> {
@@ -90,9 +89,17 @@ pub(crate) fn type_from_letter(s: &str) -> Option<ItemType> {
     }
 }
 
+/// Written straight into one buffer: a sync commit logs thousands of ids.
 pub(crate) fn ids_to_text(ids: &[ItemId]) -> String {
-    let parts: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
-    parts.join(",")
+    let mut out = String::with_capacity(ids.len() * 6);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{}", id.0);
+    }
+    out
 }
 
 pub(crate) fn ids_from_text(s: &str) -> Vec<ItemId> {
@@ -104,11 +111,14 @@ pub(crate) fn ids_from_text(s: &str) -> Vec<ItemId> {
 
 /// Deleted ids carry their kind (`m300`, `v301`) so that a later sync can say what was deleted.
 pub(crate) fn kinded_ids_to_text(ids: &[(ItemId, ItemKind)]) -> String {
-    let parts: Vec<String> = ids
-        .iter()
-        .map(|(id, kind)| format!("{}{}", kind.letter(), id.0))
-        .collect();
-    parts.join(",")
+    let mut out = String::with_capacity(ids.len() * 7);
+    for (i, (id, kind)) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}{}", kind.letter(), id.0);
+    }
+    out
 }
 
 pub(crate) fn kinded_ids_from_text(s: &str) -> Vec<(ItemId, ItemKind)> {

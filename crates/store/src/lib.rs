@@ -4,7 +4,8 @@
 //! # Layout
 //! - `store.rs`: [`Store`] (open, connections, subscribers). One writer connection behind a mutex,
 //!   a small pool of reader connections (WAL snapshots).
-//! - `commit.rs` + `txn*.rs`: [`Store::commit`] and the [`Txn`] write methods. Every item write goes
+//! - `commit.rs` + `txn*.rs`: [`Store::commit`] and the [`Txn`] write methods (`txn_mail_write.rs`: the
+//!   two per-message writes of a sync, kept lean). Every item write goes
 //!   through here: change id +1, one change-log row, one [`ChangeEvent`](inboxd_model::ChangeEvent).
 //! - `accounts.rs` / `account.rs`: account operations / types.
 //! - `reads.rs` / `read.rs`: reads on `Store` / row loaders shared with `Txn`.
@@ -38,6 +39,7 @@
 
 mod account;
 mod accounts;
+mod addr_json;
 mod codec;
 mod commit;
 mod error;
@@ -54,6 +56,7 @@ mod txn;
 mod txn_folders;
 mod txn_items;
 mod txn_mail;
+mod txn_mail_write;
 
 pub use account::{Account, AccountStatus, AccountUpdate, ImapSecurity, ImapSource, NewAccount};
 pub use error::StoreError;

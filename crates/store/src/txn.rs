@@ -140,17 +140,33 @@ impl<'c> Txn<'c> {
 
     /// Allocates the next per-account item id.
     pub(crate) fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
+        let id = self.peek_item_id()?;
+        self.use_item_id(id);
+        Ok(id)
+    }
+
+    /// The id `next_item_id` would hand out, without taking it: a write that may fail takes it only
+    /// once it succeeded (`use_item_id`), so failed attempts leave no holes.
+    pub(crate) fn peek_item_id(&mut self) -> Result<ItemId, StoreError> {
         let id = match self.next_id {
             Some(id) => id,
-            None => self
-                .tx
-                .prepare_cached("SELECT next_item_id FROM accounts WHERE key = ?1")
-                .db()?
-                .query_row(params![self.key], |r| r.get(0))
-                .db()?,
+            None => {
+                let id = self
+                    .tx
+                    .prepare_cached("SELECT next_item_id FROM accounts WHERE key = ?1")
+                    .db()?
+                    .query_row(params![self.key], |r| r.get(0))
+                    .db()?;
+                self.next_id = Some(id);
+                id
+            }
         };
-        self.next_id = Some(id + 1);
         Ok(ItemId(id))
+    }
+
+    /// Marks `id` (from `peek_item_id`) as taken.
+    pub(crate) fn use_item_id(&mut self, id: ItemId) {
+        self.next_id = Some(id.0 + 1);
     }
 
     /// Commits. If anything was touched: bumps the change id by one, appends the change-log row and

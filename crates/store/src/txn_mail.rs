@@ -5,9 +5,9 @@
 use inboxd_model::ItemId;
 use rusqlite::params;
 
-use crate::codec::{addrs_to_json, check_words, join_words, normalize_flags, to_i64, ts_sql};
+use crate::codec::{join_words, normalize_flags};
 use crate::error::DbExt;
-use crate::item::{Conversation, ConversationSummary, Folder, Item, ItemKind, Message, NewMessage};
+use crate::item::{Conversation, Folder, Item, ItemKind, Message};
 use crate::read::{self, Filter};
 use crate::{StoreError, Txn};
 
@@ -26,18 +26,8 @@ impl Txn<'_> {
             .ok_or(StoreError::NoSuchItem)
     }
 
-    /// Whether a row with this id exists in `table` (a cheap check: no row decoding).
-    fn exists(&self, table: &str, id: ItemId) -> Result<bool, StoreError> {
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE account = ?1 AND id = ?2)");
-        self.conn()
-            .prepare_cached(&sql)
-            .db()?
-            .query_row(params![self.key(), id.0], |r| r.get(0))
-            .db()
-    }
-
     /// A UID names one message per folder; a second one is refused up front for a clear error.
-    fn check_uid_free(
+    pub(crate) fn check_uid_free(
         &self,
         folder: ItemId,
         uid: Option<u32>,
@@ -65,58 +55,6 @@ impl Txn<'_> {
             )));
         }
         Ok(())
-    }
-
-    /// Inserts a message. `NoSuchFolder` for a missing folder, `NoSuchItem` for a missing
-    /// conversation, `Invalid` for a UID already used in the folder or bad flags/references.
-    pub fn insert_message(&mut self, m: NewMessage) -> Result<ItemId, StoreError> {
-        let flags = normalize_flags(&m.flags)?;
-        check_words("references", &m.references)?;
-        check_words("in-reply-to", &m.in_reply_to)?;
-        if !self.exists("folders", m.folder)? {
-            return Err(StoreError::NoSuchFolder);
-        }
-        if let Some(conv) = m.conversation
-            && !self.exists("conversations", conv)?
-        {
-            return Err(StoreError::NoSuchItem);
-        }
-        self.check_uid_free(m.folder, m.imap_uid, None)?;
-        let id = self.next_item_id()?;
-        let change = self.change_sql()?;
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO messages (account, id, folder, conversation, imap_uid, message_id, in_reply_to, \
-                 refs, subject, from_addrs, to_addrs, cc_addrs, date, internal_date, size, flags, snippet, \
-                 has_attachments, body_fetched, created_change, mod_change) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)",
-            )
-            .db()?
-            .execute(params![
-                self.key(),
-                id.0,
-                m.folder.0,
-                m.conversation.map(|c| c.0),
-                m.imap_uid.map(i64::from),
-                m.message_id,
-                join_words(&m.in_reply_to),
-                join_words(&m.references),
-                m.subject,
-                addrs_to_json(&m.from)?,
-                addrs_to_json(&m.to)?,
-                addrs_to_json(&m.cc)?,
-                ts_sql(m.date)?,
-                ts_sql(m.internal_date)?,
-                to_i64(m.size)?,
-                join_words(&flags),
-                m.snippet,
-                m.has_attachments,
-                m.body_fetched,
-                change,
-            ])
-            .db()?;
-        self.touch(id, ItemKind::Message);
-        Ok(id)
     }
 
     /// Replaces a message's flags (sorted and de-duplicated). Unchanged flags touch nothing.
@@ -208,51 +146,6 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// Creates (`id: None`) or replaces (`id: Some`, `NoSuchItem` if it is not a conversation) a
-    /// conversation summary. Replacing with identical values touches nothing.
-    pub fn put_conversation(&mut self, c: ConversationSummary) -> Result<ItemId, StoreError> {
-        let (id, created) = match c.id {
-            Some(id) => {
-                let old = self.require_conversation(id)?;
-                if same_summary(&old, &c) {
-                    return Ok(id);
-                }
-                (id, false)
-            }
-            None => (self.next_item_id()?, true),
-        };
-        let change = self.change_sql()?;
-        let sql = if created {
-            "INSERT INTO conversations (account, id, subject, participants, first_date, last_date, \
-             message_count, unread_count, flagged, has_attachments, snippet, created_change, mod_change) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)"
-        } else {
-            "UPDATE conversations SET subject = ?3, participants = ?4, first_date = ?5, last_date = ?6, \
-             message_count = ?7, unread_count = ?8, flagged = ?9, has_attachments = ?10, snippet = ?11, \
-             mod_change = ?12 WHERE account = ?1 AND id = ?2"
-        };
-        self.conn()
-            .prepare_cached(sql)
-            .db()?
-            .execute(params![
-                self.key(),
-                id.0,
-                c.subject,
-                addrs_to_json(&c.participants)?,
-                ts_sql(c.first_date)?,
-                ts_sql(c.last_date)?,
-                i64::from(c.message_count),
-                i64::from(c.unread_count),
-                c.flagged,
-                c.has_attachments,
-                c.snippet,
-                change,
-            ])
-            .db()?;
-        self.touch(id, ItemKind::Conversation);
-        Ok(id)
-    }
-
     /// Deletes a conversation. Messages still in it are detached (conversation `None`, recorded as
     /// modified) rather than deleted.
     pub fn delete_conversation(&mut self, id: ItemId) -> Result<(), StoreError> {
@@ -308,16 +201,4 @@ impl Txn<'_> {
     pub fn messages_by_header_id(&self, header_id: &str) -> Result<Vec<Message>, StoreError> {
         read::messages_by_header_id(self.conn(), self.key(), header_id)
     }
-}
-
-fn same_summary(old: &Conversation, new: &ConversationSummary) -> bool {
-    old.subject == new.subject
-        && old.participants == new.participants
-        && old.first_date == new.first_date
-        && old.last_date == new.last_date
-        && old.message_count == new.message_count
-        && old.unread_count == new.unread_count
-        && old.flagged == new.flagged
-        && old.has_attachments == new.has_attachments
-        && old.snippet == new.snippet
 }

@@ -34,7 +34,8 @@ impl Rng {
     }
 
     fn address(&mut self) -> Address {
-        let name = (self.next() % 4 != 0).then(|| format!("{} {}", self.word(6), self.word(9)));
+        let named = !self.next().is_multiple_of(4);
+        let name = named.then(|| format!("{} {}", self.word(6), self.word(9)));
         Address {
             name,
             email: format!(
@@ -137,7 +138,7 @@ pub fn run() -> Result<Duration, Box<dyn std::error::Error>> {
 
 /// A new thread about once every `MESSAGES_PER_THREAD` messages, otherwise a reply to a recent one.
 fn pick_thread(rng: &mut Rng, threads: &mut Vec<Thread>, umid: u64) -> usize {
-    if threads.is_empty() || rng.next() % MESSAGES_PER_THREAD == 0 {
+    if threads.is_empty() || rng.next().is_multiple_of(MESSAGES_PER_THREAD) {
         threads.push(Thread {
             item: None,
             summary: ConversationSummary {

@@ -13,6 +13,8 @@ mod concurrency;
 mod items;
 /// Change log contents, trimming, MustResync, seqs across restarts.
 mod log;
+/// The per-message writes of a sync: errors after a refused row, same-transaction deletions.
+mod mail_writes;
 /// Schema migrations on existing files.
 mod migrations;
 /// Model-based check of `changes_since` against random operation sequences.

@@ -1,0 +1,156 @@
+//! The two mail writes a sync makes for nearly every message, `Txn::insert_message` and
+//! `Txn::put_conversation`, kept lean for that reason: static SQL, no existence pre-checks (the foreign
+//! keys and the `messages_uid` unique index already enforce those rules; only after a statement failed
+//! do we look up which rule it broke, to return the precise error), and a conversation replace that
+//! compares old and new values inside its one UPDATE instead of reading the row first.
+//! The other message and conversation operations live in `txn_mail.rs`.
+
+use inboxd_model::ItemId;
+use rusqlite::{ErrorCode, params};
+
+use crate::codec::{addrs_to_json, check_words, join_words, normalize_flags, to_i64, ts_sql};
+use crate::error::DbExt;
+use crate::item::{ConversationSummary, ItemKind, NewMessage};
+use crate::{StoreError, Txn};
+
+const FOLDER_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM folders WHERE account = ?1 AND id = ?2)";
+const CONVERSATION_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM conversations WHERE account = ?1 AND id = ?2)";
+
+const INSERT_MESSAGE: &str = "INSERT INTO messages (account, id, folder, conversation, imap_uid, \
+     message_id, in_reply_to, refs, subject, from_addrs, to_addrs, cc_addrs, date, internal_date, size, \
+     flags, snippet, has_attachments, body_fetched, created_change, mod_change) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)";
+
+const INSERT_CONVERSATION: &str = "INSERT INTO conversations (account, id, subject, participants, \
+     first_date, last_date, message_count, unread_count, flagged, has_attachments, snippet, \
+     created_change, mod_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+
+/// Changes a row only if some value differs (`IS`: NULL-safe), so "nothing changed" and "no such
+/// conversation" both report 0 rows; `put_conversation` tells them apart only then.
+const UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
+     first_date = ?5, last_date = ?6, message_count = ?7, unread_count = ?8, flagged = ?9, \
+     has_attachments = ?10, snippet = ?11, mod_change = ?12 \
+     WHERE account = ?1 AND id = ?2 AND NOT (subject IS ?3 AND participants IS ?4 \
+     AND first_date IS ?5 AND last_date IS ?6 AND message_count IS ?7 AND unread_count IS ?8 \
+     AND flagged IS ?9 AND has_attachments IS ?10 AND snippet IS ?11)";
+
+impl Txn<'_> {
+    /// Whether the row `sql` (one of the `*_EXISTS` statements) asks about exists.
+    fn exists(&self, sql: &'static str, id: ItemId) -> Result<bool, StoreError> {
+        self.conn()
+            .prepare_cached(sql)
+            .db()?
+            .query_row(params![self.key(), id.0], |r| r.get(0))
+            .db()
+    }
+
+    /// Inserts a message. `NoSuchFolder` for a missing folder, `NoSuchItem` for a missing
+    /// conversation, `Invalid` for a UID already used in the folder or bad flags/references.
+    pub fn insert_message(&mut self, m: NewMessage) -> Result<ItemId, StoreError> {
+        let flags = normalize_flags(&m.flags)?;
+        check_words("references", &m.references)?;
+        check_words("in-reply-to", &m.in_reply_to)?;
+        let id = self.peek_item_id()?;
+        let change = self.change_sql()?;
+        let inserted = self
+            .conn()
+            .prepare_cached(INSERT_MESSAGE)
+            .db()?
+            .execute(params![
+                self.key(),
+                id.0,
+                m.folder.0,
+                m.conversation.map(|c| c.0),
+                m.imap_uid.map(i64::from),
+                m.message_id,
+                join_words(&m.in_reply_to),
+                join_words(&m.references),
+                m.subject,
+                addrs_to_json(&m.from),
+                addrs_to_json(&m.to),
+                addrs_to_json(&m.cc),
+                ts_sql(m.date)?,
+                ts_sql(m.internal_date)?,
+                to_i64(m.size)?,
+                join_words(&flags),
+                m.snippet,
+                m.has_attachments,
+                m.body_fetched,
+                change,
+            ]);
+        if let Err(e) = inserted {
+            return Err(self.insert_failure(&m, e));
+        }
+        self.use_item_id(id);
+        self.touch(id, ItemKind::Message);
+        Ok(id)
+    }
+
+    /// The error for a failed message insert: a constraint failure becomes the rule it broke, checked
+    /// in the order callers rely on (folder, conversation, UID). The failed statement was rolled back by
+    /// SQLite on its own; the transaction goes on.
+    fn insert_failure(&self, m: &NewMessage, e: rusqlite::Error) -> StoreError {
+        let backend = StoreError::Backend(e.to_string());
+        if e.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
+            return backend;
+        }
+        match self.broken_insert_rule(m) {
+            Err(rule) => rule,
+            Ok(()) => backend,
+        }
+    }
+
+    fn broken_insert_rule(&self, m: &NewMessage) -> Result<(), StoreError> {
+        if !self.exists(FOLDER_EXISTS, m.folder)? {
+            return Err(StoreError::NoSuchFolder);
+        }
+        if let Some(conv) = m.conversation
+            && !self.exists(CONVERSATION_EXISTS, conv)?
+        {
+            return Err(StoreError::NoSuchItem);
+        }
+        self.check_uid_free(m.folder, m.imap_uid, None)
+    }
+
+    /// Creates (`id: None`) or replaces (`id: Some`, `NoSuchItem` if it is not a conversation) a
+    /// conversation summary. Replacing with identical values touches nothing.
+    pub fn put_conversation(&mut self, c: ConversationSummary) -> Result<ItemId, StoreError> {
+        let (id, sql) = match c.id {
+            Some(id) => (id, UPDATE_CONVERSATION),
+            None => (self.peek_item_id()?, INSERT_CONVERSATION),
+        };
+        let change = self.change_sql()?;
+        let written = self
+            .conn()
+            .prepare_cached(sql)
+            .db()?
+            .execute(params![
+                self.key(),
+                id.0,
+                c.subject,
+                addrs_to_json(&c.participants),
+                ts_sql(c.first_date)?,
+                ts_sql(c.last_date)?,
+                i64::from(c.message_count),
+                i64::from(c.unread_count),
+                c.flagged,
+                c.has_attachments,
+                c.snippet,
+                change,
+            ])
+            .db()?;
+        if written == 0 {
+            // Only an UPDATE changes no row: the values were the same, or there is no such conversation.
+            return match self.exists(CONVERSATION_EXISTS, id)? {
+                true => Ok(id),
+                false => Err(StoreError::NoSuchItem),
+            };
+        }
+        if c.id.is_none() {
+            self.use_item_id(id);
+        }
+        self.touch(id, ItemKind::Conversation);
+        Ok(id)
+    }
+}

@@ -1,0 +1,221 @@
+//! The lean per-message writes (`insert_message`, `put_conversation`): the precise errors they derive
+//! only after SQLite refused a row, within a transaction that goes on, and deletions earlier in the same
+//! transaction.
+
+use inboxd_model::{ItemId, ItemType, Timestamp};
+use inboxd_store::{
+    Address, ConversationSummary, Item, NewFolder, NewMessage, StoreError, folder_ids,
+};
+
+use crate::support::{T0, account, store};
+
+fn message(folder: ItemId, uid: Option<u32>, conv: Option<ItemId>) -> NewMessage {
+    NewMessage {
+        folder,
+        conversation: conv,
+        imap_uid: uid,
+        subject: "s".into(),
+        from: vec![Address {
+            name: Some("A \"q\"".into()),
+            email: "a@example.com".into(),
+        }],
+        ..Default::default()
+    }
+}
+
+fn summary(subject: &str) -> ConversationSummary {
+    ConversationSummary {
+        subject: subject.into(),
+        participants: vec![Address {
+            name: None,
+            email: "p@example.com".into(),
+        }],
+        first_date: Timestamp(5),
+        last_date: Timestamp(9),
+        message_count: 2,
+        unread_count: 1,
+        snippet: None,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn refused_inserts_name_the_rule_and_the_transaction_goes_on() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let ids = s
+        .commit(&a, T0, |t| {
+            let first = t.insert_message(message(folder_ids::INBOX, Some(7), None))?;
+            let errors = [
+                t.insert_message(message(ItemId(999), Some(1), None)),
+                t.insert_message(message(folder_ids::INBOX, Some(1), Some(ItemId(999)))),
+                // A missing folder is reported before a missing conversation.
+                t.insert_message(message(ItemId(999), None, Some(ItemId(998)))),
+                t.insert_message(message(folder_ids::INBOX, Some(7), None)),
+                // The conversation id is a message, not a conversation.
+                t.insert_message(message(folder_ids::INBOX, None, Some(first))),
+            ];
+            let second = t.insert_message(message(folder_ids::INBOX, Some(8), None))?;
+            Ok((first, errors, second))
+        })
+        .unwrap()
+        .value;
+    let (first, errors, second) = ids;
+    assert_eq!(errors[0], Err(StoreError::NoSuchFolder));
+    assert_eq!(errors[1], Err(StoreError::NoSuchItem));
+    assert_eq!(errors[2], Err(StoreError::NoSuchFolder));
+    assert!(
+        matches!(&errors[3], Err(StoreError::Invalid(m)) if m.contains("UID 7")),
+        "{:?}",
+        errors[3]
+    );
+    assert_eq!(errors[4], Err(StoreError::NoSuchItem));
+    // Refused inserts took no id.
+    assert_eq!(second.0, first.0 + 1);
+    let uids: Vec<_> = s
+        .messages_in_folder(&a, folder_ids::INBOX)
+        .unwrap()
+        .iter()
+        .map(|m| m.imap_uid)
+        .collect();
+    assert_eq!(uids, [Some(7), Some(8)]);
+}
+
+#[test]
+fn deletions_earlier_in_the_transaction_are_seen() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let errors = s
+        .commit(&a, T0, |t| {
+            let f = t.create_folder(NewFolder {
+                parent: folder_ids::ROOT,
+                name: "list".into(),
+                view: Some(ItemType::Message),
+                ..Default::default()
+            })?;
+            let c = t.put_conversation(summary("x"))?;
+            t.insert_message(message(f, Some(1), Some(c)))?;
+            t.delete_folder(f)?;
+            let no_folder = t.insert_message(message(f, Some(2), None));
+            t.delete_conversation(c)?;
+            let no_conv = t.insert_message(message(folder_ids::INBOX, Some(3), Some(c)));
+            let replace_gone = t.put_conversation(ConversationSummary {
+                id: Some(c),
+                ..summary("y")
+            });
+            Ok([
+                no_folder.map(|_| ()),
+                no_conv.map(|_| ()),
+                replace_gone.map(|_| ()),
+            ])
+        })
+        .unwrap()
+        .value;
+    assert_eq!(
+        errors,
+        [
+            Err(StoreError::NoSuchFolder),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem)
+        ]
+    );
+    assert!(
+        s.messages_in_folder(&a, folder_ids::INBOX)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn replacing_a_conversation_writes_only_real_changes() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let c = s
+        .commit(&a, T0, |t| t.put_conversation(summary("x")))
+        .unwrap()
+        .value;
+    let same = ConversationSummary {
+        id: Some(c),
+        ..summary("x")
+    };
+    // Identical values (a NULL snippet included) touch nothing.
+    let done = s
+        .commit(&a, T0, |t| t.put_conversation(same.clone()))
+        .unwrap();
+    assert_eq!((done.value, done.event), (c, None));
+    // Each field on its own counts as a change.
+    let changes: Vec<ConversationSummary> = vec![
+        ConversationSummary {
+            subject: "y".into(),
+            ..same.clone()
+        },
+        ConversationSummary {
+            participants: vec![],
+            ..same.clone()
+        },
+        ConversationSummary {
+            first_date: Timestamp(6),
+            ..same.clone()
+        },
+        ConversationSummary {
+            last_date: Timestamp(10),
+            ..same.clone()
+        },
+        ConversationSummary {
+            message_count: 3,
+            ..same.clone()
+        },
+        ConversationSummary {
+            unread_count: 0,
+            ..same.clone()
+        },
+        ConversationSummary {
+            flagged: true,
+            ..same.clone()
+        },
+        ConversationSummary {
+            has_attachments: true,
+            ..same.clone()
+        },
+        ConversationSummary {
+            snippet: Some(String::new()),
+            ..same.clone()
+        },
+    ];
+    for changed in changes {
+        let done = s
+            .commit(&a, T0, |t| t.put_conversation(changed.clone()))
+            .unwrap();
+        assert!(done.event.is_some(), "{changed:?}");
+        let Some(Item::Conversation(stored)) = s.item(&a, c).unwrap() else {
+            panic!("conversation {c} gone")
+        };
+        assert_eq!(
+            (
+                &stored.subject,
+                &stored.participants,
+                stored.first_date,
+                stored.last_date,
+                stored.message_count,
+                stored.unread_count,
+                stored.flagged,
+                stored.has_attachments,
+                &stored.snippet
+            ),
+            (
+                &changed.subject,
+                &changed.participants,
+                changed.first_date,
+                changed.last_date,
+                changed.message_count,
+                changed.unread_count,
+                changed.flagged,
+                changed.has_attachments,
+                &changed.snippet
+            )
+        );
+        // Back to the original, so the next case changes exactly one field.
+        s.commit(&a, T0, |t| t.put_conversation(same.clone()))
+            .unwrap();
+    }
+}
