@@ -1,0 +1,148 @@
+//! Micro-benchmark of `parse_headers`: the fast path against the mail-parser-only path it replaced.
+//!
+//! Reads an mboxrd file (gzip'd, e.g. /work/shared/corpora/linux-clk/linux-clk.2025-06_2026-01.mbox.gz),
+//! cuts each message's header block, converts it to CRLF (what an IMAP server sends), runs
+//! `select_fields` once, then times both parsers over all blocks, best of several rounds, and checks on
+//! the way that they agree. Build with
+//! `cargo build --release -p inboxd-imap-sync --example headers_bench`.
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time
+
+use std::hint::black_box;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use inboxd_imap_sync::{Address, ParsedHeaders, parse_headers, select_fields};
+use inboxd_threading::ThreadHeaders;
+use mail_parser::MessageParser;
+
+const ROUNDS: usize = 7;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: headers_bench MBOX.gz")?;
+    let mut mbox = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_end(&mut mbox)?;
+    let blocks: Vec<Vec<u8>> = header_blocks(&mbox)
+        .into_iter()
+        .map(|b| select_fields(&to_crlf(b)).into_owned())
+        .collect();
+    let bytes: usize = blocks.iter().map(Vec::len).sum();
+    let differing = blocks
+        .iter()
+        .filter(|b| parse_headers(b) != parse_headers_old(b))
+        .count();
+    println!(
+        "{} messages, {} header bytes after select_fields, {differing} differing results",
+        blocks.len(),
+        bytes
+    );
+    if std::env::var_os("HEADERS_BENCH_NEW_ONLY").is_some() {
+        // For profiling the new path alone.
+        let d = best_of(&blocks, parse_headers);
+        println!(
+            "fast path {:.3} µs/message",
+            d.as_secs_f64() * 1e6 / blocks.len().max(1) as f64
+        );
+        return Ok(());
+    }
+    let old = best_of(&blocks, parse_headers_old);
+    let new = best_of(&blocks, parse_headers);
+    let per_msg = |d: Duration| d.as_secs_f64() * 1e6 / blocks.len().max(1) as f64;
+    println!("{:<22} {:>10} {:>12}", "path", "total ms", "µs/message");
+    for (name, d) in [("mail-parser only", old), ("fast path", new)] {
+        println!(
+            "{name:<22} {:>10.2} {:>12.3}",
+            d.as_secs_f64() * 1e3,
+            per_msg(d)
+        );
+    }
+    println!(
+        "speedup {:.2}x (best of {ROUNDS} rounds)",
+        old.as_secs_f64() / new.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The fastest of [`ROUNDS`] passes of `parse` over all blocks.
+fn best_of(blocks: &[Vec<u8>], parse: fn(&[u8]) -> ParsedHeaders) -> Duration {
+    (0..ROUNDS)
+        .map(|_| {
+            let t = Instant::now();
+            for b in blocks {
+                black_box(parse(black_box(b)));
+            }
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// `parse_headers` as it was before the fast path (mail-parser 0.11 for the whole block).
+fn parse_headers_old(raw: &[u8]) -> ParsedHeaders {
+    let raw = raw.get(..256 * 1024).unwrap_or(raw);
+    let Some(msg) = MessageParser::default().parse_headers(raw) else {
+        return ParsedHeaders::default();
+    };
+    if msg.headers().is_empty() {
+        return ParsedHeaders::default();
+    }
+    let address = |a: &mail_parser::Addr<'_>| Address {
+        name: a.name.as_deref().map(str::to_owned),
+        email: a.address.as_deref().map(str::to_owned),
+    };
+    ParsedHeaders {
+        thread: ThreadHeaders::from_raw(
+            msg.header_raw("Message-ID"),
+            msg.header_raw("In-Reply-To"),
+            msg.header_raw("References"),
+        ),
+        subject: msg.subject().unwrap_or_default().trim().to_owned(),
+        from: msg.from().and_then(|a| a.first()).map(address),
+        to: msg
+            .to()
+            .map(|a| a.iter().map(address).collect())
+            .unwrap_or_default(),
+        cc: msg
+            .cc()
+            .map(|a| a.iter().map(address).collect())
+            .unwrap_or_default(),
+        sent_date: msg
+            .date()
+            .and_then(|d| u64::try_from(d.to_timestamp()).ok())
+            .map(|s| s.saturating_mul(1000)),
+        parsed: true,
+    }
+}
+
+/// Header blocks (blank line included) of an mboxrd file: messages start at `From ` at the start of a
+/// line, their header block ends at the first empty line.
+fn header_blocks(mbox: &[u8]) -> Vec<&[u8]> {
+    let mut starts: Vec<usize> = memchr::memmem::find_iter(mbox, b"\nFrom ")
+        .map(|i| i + 1)
+        .collect();
+    if mbox.starts_with(b"From ") {
+        starts.insert(0, 0);
+    }
+    starts.push(mbox.len());
+    starts
+        .windows(2)
+        .filter_map(|w| mbox.get(*w.first()?..*w.get(1)?))
+        .filter_map(|msg| {
+            let body = msg.get(memchr::memchr(b'\n', msg)? + 1..)?;
+            let end = memchr::memmem::find(body, b"\n\n").map_or(body.len(), |i| i + 2);
+            body.get(..end)
+        })
+        .collect()
+}
+
+fn to_crlf(lf: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lf.len() + lf.len() / 32);
+    for &b in lf {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
