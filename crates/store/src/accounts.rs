@@ -119,14 +119,13 @@ impl Store {
         validate_imap(new.imap.as_ref())?;
         let id = AccountId::new(uuid::Uuid::new_v4().to_string());
         self.write(|conn| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .db()?;
+            let conn: &rusqlite::Connection = conn;
+            let tx = crate::txn::begin(conn)?;
             if name_taken(&tx, &new.name, None)? {
                 return Err(StoreError::AccountExists);
             }
             let key = insert_account(&tx, &id, &new, now)?;
-            let mut txn = crate::Txn::new(tx, id.clone(), key, ChangeId(0), now);
+            let mut txn = crate::Txn::new(conn, tx, id.clone(), key, ChangeId(0), now);
             txn.create_system_folders()?;
             self.finish_and_publish(txn)?;
             Ok(())
@@ -192,9 +191,8 @@ impl Store {
             validate_imap(imap.as_ref())?;
         }
         self.write(|conn| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .db()?;
+            let conn: &rusqlite::Connection = conn;
+            let tx = crate::txn::begin(conn)?;
             let row = live_account_row(&tx, id)?;
             if let Some(name) = &update.name {
                 if name_taken(&tx, name, Some(id))? {
@@ -242,14 +240,13 @@ impl Store {
     /// change-log rows stay, so WaitSets can report MAILBOX_DELETED and log resyncs still see history.
     pub fn delete_account(&self, id: &AccountId, now: Timestamp) -> Result<(), StoreError> {
         self.write(|conn| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .db()?;
+            let conn: &rusqlite::Connection = conn;
+            let tx = crate::txn::begin(conn)?;
             let row = live_account_row(&tx, id)?;
             // Tables may reference each other; check foreign keys once, at commit.
             tx.pragma_update(None, "defer_foreign_keys", true).db()?;
             wipe_account_tables(&tx, row.key)?;
-            let mut txn = crate::Txn::new(tx, id.clone(), row.key, row.change_id, now);
+            let mut txn = crate::Txn::new(conn, tx, id.clone(), row.key, row.change_id, now);
             txn.delete_all_items()?;
             txn.conn()
                 .execute(

@@ -37,30 +37,42 @@ pub(crate) fn addrs_to_json(addrs: &[Address]) -> String {
 /// control characters as `\u00xx` (lower-case hex); everything else, non-ASCII included, as is.
 fn push_str_literal(out: &mut String, s: &str) {
     out.push('"');
+    // Nearly every name and address needs no escape: one scan, one copy. The scan folds whole chunks
+    // without an early exit so that it vectorizes.
+    let clean = s
+        .as_bytes()
+        .chunks(16)
+        .all(|c| !c.iter().fold(false, |acc, &b| acc | needs_escape(b)));
+    if clean {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            b'\t' => "\\t",
-            b'\n' => "\\n",
-            0x0c => "\\f",
-            b'\r' => "\\r",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+        if !needs_escape(b) {
+            continue;
+        }
         // Escaped bytes are ASCII, so `start..i` and `i + 1..` are char boundaries.
         out.push_str(s.get(start..i).unwrap_or_default());
-        if esc.is_empty() {
-            push_unicode_escape(out, b);
-        } else {
-            out.push_str(esc);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ => push_unicode_escape(out, b),
         }
         start = i + 1;
     }
     out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
+}
+
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
 }
 
 fn push_unicode_escape(out: &mut String, b: u8) {

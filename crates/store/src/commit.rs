@@ -7,10 +7,10 @@
 //! events are all in the same order.
 
 use inboxd_model::{AccountId, ChangeEvent, Timestamp};
-use rusqlite::TransactionBehavior;
+use rusqlite::Connection;
 
 use crate::accounts::live_account_row;
-use crate::error::DbExt;
+use crate::txn::begin;
 use crate::{Committed, Store, StoreError, Txn};
 
 impl Store {
@@ -29,11 +29,10 @@ impl Store {
         f: impl FnOnce(&mut Txn<'_>) -> Result<T, StoreError>,
     ) -> Result<Committed<T>, StoreError> {
         self.write(|conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .db()?;
+            let conn: &Connection = conn;
+            let tx = begin(conn)?;
             let row = live_account_row(&tx, account)?;
-            let mut txn = Txn::new(tx, account.clone(), row.key, row.change_id, now);
+            let mut txn = Txn::new(conn, tx, account.clone(), row.key, row.change_id, now);
             // On error, dropping `txn` rolls the transaction back.
             let value = f(&mut txn)?;
             let event = self.finish_and_publish(txn)?;

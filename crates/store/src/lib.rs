@@ -54,6 +54,7 @@ mod store;
 mod sync;
 mod txn;
 mod txn_folders;
+mod txn_hot;
 mod txn_items;
 mod txn_mail;
 mod txn_mail_write;

@@ -9,11 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use inboxd_model::{AccountId, ChangeEvent, ChangeId, InterestTypes, ItemId, Timestamp};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{CachedStatement, Connection, Transaction, TransactionBehavior, params};
 
 use crate::codec::{to_i64, to_u64};
 use crate::error::DbExt;
 use crate::item::ItemKind;
+use crate::txn_hot::HotStatements;
 use crate::{StoreError, log};
 
 /// The value a commit produced and the event it published (`None` if it touched nothing).
@@ -25,6 +26,9 @@ pub struct Committed<T> {
 
 /// One open write transaction for one account. Obtained only through `Store::commit`.
 pub struct Txn<'c> {
+    /// Declared before `tx`: the held statements go back to the cache before a rollback on drop.
+    hot: HotStatements<'c>,
+    conn: &'c Connection,
     tx: Transaction<'c>,
     account: AccountId,
     key: i64,
@@ -40,8 +44,9 @@ pub struct Txn<'c> {
 
 impl<'c> Txn<'c> {
     /// `current` is the account's committed change id; this commit will get `current + 1` if it
-    /// touches anything.
+    /// touches anything. `tx` must be a transaction on `conn` (see [`begin`]).
     pub(crate) fn new(
+        conn: &'c Connection,
         tx: Transaction<'c>,
         account: AccountId,
         key: i64,
@@ -49,6 +54,8 @@ impl<'c> Txn<'c> {
         now: Timestamp,
     ) -> Self {
         Self {
+            hot: HotStatements::default(),
+            conn,
             tx,
             account,
             key,
@@ -84,6 +91,15 @@ impl<'c> Txn<'c> {
     /// The connection, for store modules with their own tables.
     pub(crate) fn conn(&self) -> &Connection {
         &self.tx
+    }
+
+    /// A statement of static SQL, prepared once per transaction (`txn_hot.rs`): for the writes a sync
+    /// repeats per message.
+    pub(crate) fn hot(
+        &mut self,
+        sql: &'static str,
+    ) -> Result<&mut CachedStatement<'c>, StoreError> {
+        self.hot.get(self.conn, sql)
     }
 
     /// The account's internal row key.
@@ -171,7 +187,8 @@ impl<'c> Txn<'c> {
 
     /// Commits. If anything was touched: bumps the change id by one, appends the change-log row and
     /// returns the event to publish (the caller publishes it while still holding the writer lock).
-    pub(crate) fn finish(self) -> Result<Option<ChangeEvent>, StoreError> {
+    pub(crate) fn finish(mut self) -> Result<Option<ChangeEvent>, StoreError> {
+        self.hot.release();
         if let Some(next) = self.next_id {
             self.tx
                 .prepare_cached("UPDATE accounts SET next_item_id = ?2 WHERE key = ?1")
@@ -209,6 +226,13 @@ impl<'c> Txn<'c> {
             commit_seq: seq,
         }))
     }
+}
+
+/// Opens the IMMEDIATE transaction a [`Txn`] runs in. Taking `&Connection` (rather than rusqlite's
+/// `&mut` transaction API) is what lets the `Txn` hold statements for the connection's lifetime; callers
+/// run it only inside `Store::write`, which holds the one writer connection exclusively.
+pub(crate) fn begin(conn: &Connection) -> Result<Transaction<'_>, StoreError> {
+    Transaction::new_unchecked(conn, TransactionBehavior::Immediate).db()
 }
 
 /// Reads a change-id column.

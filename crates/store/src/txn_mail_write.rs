@@ -17,18 +17,18 @@ const FOLDER_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM folders WHERE account 
 const CONVERSATION_EXISTS: &str =
     "SELECT EXISTS (SELECT 1 FROM conversations WHERE account = ?1 AND id = ?2)";
 
-const INSERT_MESSAGE: &str = "INSERT INTO messages (account, id, folder, conversation, imap_uid, \
+static INSERT_MESSAGE: &str = "INSERT INTO messages (account, id, folder, conversation, imap_uid, \
      message_id, in_reply_to, refs, subject, from_addrs, to_addrs, cc_addrs, date, internal_date, size, \
      flags, snippet, has_attachments, body_fetched, created_change, mod_change) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)";
 
-const INSERT_CONVERSATION: &str = "INSERT INTO conversations (account, id, subject, participants, \
+static INSERT_CONVERSATION: &str = "INSERT INTO conversations (account, id, subject, participants, \
      first_date, last_date, message_count, unread_count, flagged, has_attachments, snippet, \
      created_change, mod_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
 
 /// Changes a row only if some value differs (`IS`: NULL-safe), so "nothing changed" and "no such
 /// conversation" both report 0 rows; `put_conversation` tells them apart only then.
-const UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
+static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
      first_date = ?5, last_date = ?6, message_count = ?7, unread_count = ?8, flagged = ?9, \
      has_attachments = ?10, snippet = ?11, mod_change = ?12 \
      WHERE account = ?1 AND id = ?2 AND NOT (subject IS ?3 AND participants IS ?4 \
@@ -53,32 +53,29 @@ impl Txn<'_> {
         check_words("in-reply-to", &m.in_reply_to)?;
         let id = self.peek_item_id()?;
         let change = self.change_sql()?;
-        let inserted = self
-            .conn()
-            .prepare_cached(INSERT_MESSAGE)
-            .db()?
-            .execute(params![
-                self.key(),
-                id.0,
-                m.folder.0,
-                m.conversation.map(|c| c.0),
-                m.imap_uid.map(i64::from),
-                m.message_id,
-                join_words(&m.in_reply_to),
-                join_words(&m.references),
-                m.subject,
-                addrs_to_json(&m.from),
-                addrs_to_json(&m.to),
-                addrs_to_json(&m.cc),
-                ts_sql(m.date)?,
-                ts_sql(m.internal_date)?,
-                to_i64(m.size)?,
-                join_words(&flags),
-                m.snippet,
-                m.has_attachments,
-                m.body_fetched,
-                change,
-            ]);
+        let key = self.key();
+        let inserted = self.hot(INSERT_MESSAGE)?.execute(params![
+            key,
+            id.0,
+            m.folder.0,
+            m.conversation.map(|c| c.0),
+            m.imap_uid.map(i64::from),
+            m.message_id,
+            join_words(&m.in_reply_to),
+            join_words(&m.references),
+            m.subject,
+            addrs_to_json(&m.from),
+            addrs_to_json(&m.to),
+            addrs_to_json(&m.cc),
+            ts_sql(m.date)?,
+            ts_sql(m.internal_date)?,
+            to_i64(m.size)?,
+            join_words(&flags),
+            m.snippet,
+            m.has_attachments,
+            m.body_fetched,
+            change,
+        ]);
         if let Err(e) = inserted {
             return Err(self.insert_failure(&m, e));
         }
@@ -121,12 +118,11 @@ impl Txn<'_> {
             None => (self.peek_item_id()?, INSERT_CONVERSATION),
         };
         let change = self.change_sql()?;
+        let key = self.key();
         let written = self
-            .conn()
-            .prepare_cached(sql)
-            .db()?
+            .hot(sql)?
             .execute(params![
-                self.key(),
+                key,
                 id.0,
                 c.subject,
                 addrs_to_json(&c.participants),

@@ -7,6 +7,11 @@ use crate::accounts::account_row_for;
 use crate::error::DbExt;
 use crate::{Store, StoreError, Txn};
 
+/// An upsert rather than `INSERT OR REPLACE`: measured cheaper (the sync-like bench, callgrind).
+static SYNC_UPSERT: &str = "INSERT INTO sync_state (account, space, key, value) VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT (account, space, key) DO UPDATE SET value = excluded.value";
+static SYNC_DELETE: &str = "DELETE FROM sync_state WHERE account = ?1 AND space = ?2 AND key = ?3";
+
 impl Txn<'_> {
     /// Sets (`Some`) or removes (`None`) one entry of a sync-state space of this account.
     pub fn sync_put(
@@ -15,23 +20,15 @@ impl Txn<'_> {
         key: &str,
         value: Option<&str>,
     ) -> Result<(), StoreError> {
+        let account = self.key();
         match value {
             Some(v) => self
-                .conn()
-                .prepare_cached(
-                    "INSERT INTO sync_state (account, space, key, value) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (account, space, key) DO UPDATE SET value = excluded.value",
-                )
-                .db()?
-                .execute(params![self.key(), space, key, v])
+                .hot(SYNC_UPSERT)?
+                .execute(params![account, space, key, v])
                 .db()?,
             None => self
-                .conn()
-                .prepare_cached(
-                    "DELETE FROM sync_state WHERE account = ?1 AND space = ?2 AND key = ?3",
-                )
-                .db()?
-                .execute(params![self.key(), space, key])
+                .hot(SYNC_DELETE)?
+                .execute(params![account, space, key])
                 .db()?,
         };
         Ok(())
