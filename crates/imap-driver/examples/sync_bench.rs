@@ -34,6 +34,12 @@ struct Row {
 }
 
 fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .init();
+    }
     let mbox = std::env::args()
         .nth(1)
         .expect("usage: sync_bench MBOX[.gz]");
@@ -112,16 +118,19 @@ async fn run(mbox: &Path) -> Vec<Row> {
     {
         config.fetch_chunk = n;
     }
-    for what in [
+    // SYNC_BENCH_ONLY_INITIAL=1 stops after the initial sync (for profiling it alone).
+    let only_initial = std::env::var_os("SYNC_BENCH_ONLY_INITIAL").is_some();
+    let steps = [
         "inboxd: initial sync (headers, threading, store)",
         "inboxd: no-change refresh",
-    ] {
+    ];
+    for what in &steps[..if only_initial { 1 } else { 2 }] {
         let (t, cpu) = (Instant::now(), cpu_time());
         let s = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .expect("sync");
         rows.push(Row {
-            what: what.into(),
+            what: (*what).into(),
             time: t.elapsed(),
             note: format!(
                 "{} added, {} commands, {} batches; inboxd CPU {:.3} s",
@@ -131,6 +140,9 @@ async fn run(mbox: &Path) -> Vec<Row> {
                 (cpu_time() - cpu).as_secs_f64()
             ),
         });
+    }
+    if only_initial {
+        return rows;
     }
     rows.push(warm_refresh(store.clone(), account.clone(), config.clone()).await);
     if std::env::var_os("SYNC_BENCH_NO_MBSYNC").is_none() {

@@ -72,6 +72,7 @@ impl Commits {
         let seq = batches.last().map_or(0, |b| b.seq);
         let folders_changed = batches.iter().any(|b| !b.folders.is_empty());
         self.running = Some(tokio::task::spawn_blocking(move || {
+            tracing::trace!(n = batches.len(), "commit start");
             let r = store.commit(&account, when, |txn| {
                 let mut stats = ApplyStats::default();
                 for batch in &batches {
@@ -83,6 +84,7 @@ impl Commits {
             // The batches are big (header fields of hundreds of messages): free them here, off the engine's
             // thread.
             drop(batches);
+            tracing::trace!("commit end");
             CommitOutcome {
                 seq,
                 folders_changed,

@@ -10,6 +10,7 @@
 //!   `Input::Restored` expects. Bodies and problems are not part of the snapshot.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::plan::Task;
 use crate::{
@@ -24,7 +25,7 @@ use crate::{
 pub enum MessageWrite {
     /// Insert or replace the whole record: a new message, or one re-homed to another conversation by a merge
     /// (`conv` changed), or one whose snippet arrived.
-    Put(Message),
+    Put(Arc<Message>),
     /// Only the flags changed (the record's other fields stay).
     Flags(FlagSet),
     /// The message is gone (expunged upstream, or dropped by a UIDVALIDITY reset).
@@ -87,7 +88,7 @@ impl Batch {
     /// Records new flags for a message, folding into a pending `Put` of the same batch.
     pub(crate) fn set_flags(&mut self, umid: Umid, flags: FlagSet) {
         match self.messages.get_mut(&umid) {
-            Some(MessageWrite::Put(m)) => m.flags = flags,
+            Some(MessageWrite::Put(m)) => Arc::make_mut(m).flags = flags,
             Some(MessageWrite::Delete) => {}
             _ => {
                 self.messages.insert(umid, MessageWrite::Flags(flags));
@@ -123,7 +124,7 @@ impl Snapshot {
         for (umid, write) in &batch.messages {
             match write {
                 MessageWrite::Put(m) => {
-                    self.messages.insert(*umid, m.clone());
+                    self.messages.insert(*umid, Message::clone(m));
                 }
                 MessageWrite::Flags(f) => {
                     if let Some(m) = self.messages.get_mut(umid) {

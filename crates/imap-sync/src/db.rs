@@ -5,6 +5,7 @@
 //! `Snapshot::apply(batches) == db.snapshot()`). What does not belong here: IMAP, task sequencing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use inboxd_threading::{Addr, Assignment, ConvMessage, HeaderIdMap, ThreadHeaders, churn};
 
@@ -22,7 +23,8 @@ pub(crate) struct Db {
     folders: BTreeMap<FolderId, Folder>,
     sync_states: BTreeMap<FolderId, FolderSyncState>,
     locations: BTreeMap<Umid, Location>,
-    messages: BTreeMap<Umid, Message>,
+    /// Shared with the batches that write them: a record goes to the store without a copy.
+    messages: BTreeMap<Umid, Arc<Message>>,
     conversations: BTreeMap<ConvId, Conversation>,
     header_ids: HeaderIdMap<ConvId>,
     flag_sets: FlagSetTable,
@@ -55,7 +57,7 @@ impl Db {
         }
         for (umid, m) in snap.messages {
             db.members.entry(m.conv).or_default().insert(umid);
-            db.messages.insert(umid, m);
+            db.messages.insert(umid, Arc::new(m));
         }
         db
     }
@@ -72,7 +74,11 @@ impl Db {
             folders: self.folders.clone(),
             sync_states: self.sync_states.clone(),
             locations: self.locations.clone(),
-            messages: self.messages.clone(),
+            messages: self
+                .messages
+                .iter()
+                .map(|(u, m)| (*u, Message::clone(m)))
+                .collect(),
             conversations: self.conversations.clone(),
             header_ids,
             flag_sets: self.flag_sets.entries().clone(),
@@ -224,7 +230,7 @@ impl Db {
         if let Some(m) = self.messages.get_mut(&umid)
             && m.flags != local
         {
-            m.flags = local.clone();
+            Arc::make_mut(m).flags = local.clone();
             self.batch.set_flags(umid, local);
         }
         true
@@ -264,7 +270,7 @@ impl Db {
         if m.flags == flags {
             return;
         }
-        m.flags = flags.clone();
+        Arc::make_mut(m).flags = flags.clone();
         let conv = m.conv;
         self.batch.set_flags(umid, flags);
         self.churn(conv);
@@ -279,7 +285,7 @@ impl Db {
         if let Some(m) = self.messages.get(&umid) {
             self.batch
                 .messages
-                .insert(umid, MessageWrite::Put(m.clone()));
+                .insert(umid, MessageWrite::Put(Arc::clone(m)));
         }
     }
 
@@ -321,7 +327,7 @@ impl Db {
     // ---- messages and conversations ----
 
     pub(crate) fn message(&self, umid: Umid) -> Option<&Message> {
-        self.messages.get(&umid)
+        self.messages.get(&umid).map(|m| &**m)
     }
 
     pub(crate) fn members(&self, conv: ConvId) -> impl Iterator<Item = Umid> + '_ {
@@ -343,7 +349,7 @@ impl Db {
     /// Inserts or replaces a message record.
     pub(crate) fn put_message(&mut self, m: Message) {
         if let Some(old) = self.messages.get(&m.umid) {
-            if old == &m {
+            if **old == m {
                 return;
             }
             if old.conv != m.conv
@@ -353,9 +359,10 @@ impl Db {
             }
         }
         self.members.entry(m.conv).or_default().insert(m.umid);
+        let m = Arc::new(m);
         self.batch
             .messages
-            .insert(m.umid, MessageWrite::Put(m.clone()));
+            .insert(m.umid, MessageWrite::Put(Arc::clone(&m)));
         self.messages.insert(m.umid, m);
     }
 
@@ -375,7 +382,7 @@ impl Db {
         let msgs: Vec<ConvMessage> = self
             .members(conv)
             .filter_map(|u| self.messages.get(&u))
-            .map(conv_message)
+            .map(|m| conv_message(m))
             .collect();
         let summary = churn(&msgs);
         if summary.is_empty() {

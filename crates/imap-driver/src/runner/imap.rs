@@ -100,6 +100,7 @@ impl Runner {
             Response::Tagged {
                 tag, status, text, ..
             } if self.inflight.as_deref() == Some(tag.as_str()) => {
+                tracing::trace!(%tag, "tagged reply");
                 self.pending.clear();
                 self.inflight = None;
                 if std::mem::take(&mut self.logging_in) {

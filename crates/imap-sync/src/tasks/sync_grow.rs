@@ -5,27 +5,32 @@
 //!    to [`crate::OLDEST_SYNC_DATE`] (no SINCE at all, so even older dates are caught).
 //!    Otherwise probe: `UID SEARCH ALL` gives the sequence → UID mapping (the engine speaks UIDs only), then
 //!    `UID FETCH <sampled uids> (UID INTERNALDATE)`; `date_probe` picks the new since-date.
-//! 3. `UID SEARCH [BEFORE old+1d] [SINCE new]` → unknown UIDs → `UID FETCH (UID INTERNALDATE FLAGS)` in
-//!    chunks → umids, locations, `SyncMessage` tasks.
-//! 4. Window moved; the first grow also sets `last_high_uid` (UIDNEXT−1, else the highest UID found).
+//! 3. `UID SEARCH [BEFORE old+1d] [SINCE new]` → unknown UIDs. A window that reaches back to the dawn of
+//!    time after an earlier one searches `UID 1:last_high` instead: every unknown UID up to the highest the
+//!    first grow saw is in it, and Dovecot answers that without reading a date (a date SEARCH took 10–16 ms
+//!    of a 10k-message folder in `bench/sync`). Higher UIDs are `sync_refresh`'s.
+//! 4. Their envelopes, newest first, in chunks (`sync_message`'s fetch, [`SyncMessages::for_uids`]): each
+//!    message is registered (umid, location) and threaded as its envelope arrives. No `SyncMessage` task per
+//!    message: an interrupted grow is searched again next session and skips what is known by then.
+//! 5. Window moved; the first grow also sets `last_high_uid` (UIDNEXT−1, else the highest UID found).
 //!
-//! Mirror mode (`grow_to_full`) chains grows until the folder is fully synced. The first windows bring the
+//! Mirror mode (`grow_to_full`) chains grows until the folder is fully synced. The first window brings the
 //! newest mail in within a few round trips; after [`MAX_MIRROR_GROWS`] windows in one chain the next grow
-//! takes the whole rest of the folder. More windows would only cost time: each one is a probe and a date
-//! `SEARCH` (~20 ms on Dovecot for a 10k-message folder, measured in `bench/sync`), and the probe's fixed
-//! 3-day fallback could take thousands of windows on a big folder with scrambled dates.
+//! takes the whole rest of the folder, newest first. More windows would only cost time: each one is a probe
+//! and a date `SEARCH` (~10–20 ms on Dovecot for a 10k-message folder), and the probe's fixed 3-day fallback
+//! could take thousands of windows on a big folder with scrambled dates.
 
 use inboxd_model::Timestamp;
 
 use super::date_probe::{self, SYNC_WHOLE_FOLDER_AT_N_MESSAGES};
-use super::sync_refresh::register_new;
+use super::sync_message::SyncMessages;
 use super::{Cx, Job, JobSpec, Step, check_uid_validity};
 use crate::reply::{Reply, SelectInfo};
 use crate::wire::{Command, FetchAttr, SearchKey, UidSet};
-use crate::{DAY_MS, FlagSet, FolderId, OLDEST_SYNC_DATE};
+use crate::{DAY_MS, FolderId, OLDEST_SYNC_DATE};
 
 /// Windows one mirror-mode chain may take before the rest of the folder is synced in one go.
-pub const MAX_MIRROR_GROWS: u32 = 2;
+pub const MAX_MIRROR_GROWS: u32 = 1;
 
 #[derive(Debug)]
 pub(crate) struct SyncGrow {
@@ -39,7 +44,8 @@ pub(crate) struct SyncGrow {
     /// The window being added: `[new_since, old_since)`; `None` new_since = to the dawn of time.
     new_since: Option<u64>,
     found_max: u32,
-    chunks: Vec<UidSet>,
+    /// The envelope fetch of the window's unknown UIDs.
+    fetch: Option<SyncMessages>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +67,7 @@ impl SyncGrow {
             samples: Vec::new(),
             new_since: None,
             found_max: 0,
-            chunks: Vec::new(),
+            fetch: None,
         }
     }
 
@@ -130,6 +136,16 @@ impl SyncGrow {
     }
 
     fn search(&mut self, cx: &mut Cx<'_>) -> Step {
+        self.state = State::Search;
+        let last_high = cx.db.sync_state(self.folder).last_high_uid;
+        if self.new_since.is_none()
+            && self.old_since(cx).is_some()
+            && let Some(set) = UidSet::range(1, last_high)
+        {
+            return Step::Send(Command::UidSearch {
+                criteria: SearchKey::Uid(set),
+            });
+        }
         let mut keys = Vec::new();
         if let Some(old) = self.old_since(cx) {
             // One day of overlap: SEARCH dates are server-local, ours are UTC. Known UIDs are filtered out.
@@ -143,7 +159,6 @@ impl SyncGrow {
             1 => keys.remove(0),
             _ => SearchKey::And(keys),
         };
-        self.state = State::Search;
         Step::Send(Command::UidSearch { criteria })
     }
 
@@ -152,36 +167,20 @@ impl SyncGrow {
         self.found_max = found.iter().copied().max().unwrap_or(0);
         let unknown = found
             .into_iter()
-            .filter(|u| cx.db.umid_at(self.folder, *u).is_none());
-        self.chunks = UidSet::from_uids(unknown)
-            .map(|s| s.chunks(cx.config.uid_set_chars))
-            .unwrap_or_default();
-        self.chunks.reverse();
+            .filter(|u| cx.db.umid_at(self.folder, *u).is_none())
+            .collect();
         self.state = State::Fetch;
-        self.next_fetch(cx)
+        let mut fetch = SyncMessages::for_uids(self.folder, unknown);
+        let step = fetch.start(cx);
+        self.fetch = Some(fetch);
+        self.after_fetch_step(cx, step)
     }
 
-    fn next_fetch(&mut self, cx: &mut Cx<'_>) -> Step {
-        match self.chunks.pop() {
-            Some(set) => Step::Send(Command::UidFetch {
-                set,
-                items: vec![FetchAttr::Uid, FetchAttr::InternalDate, FetchAttr::Flags],
-            }),
-            None => self.finish(cx),
-        }
-    }
-
-    fn register(&mut self, cx: &mut Cx<'_>, reply: &Reply) {
-        for f in reply.fetches() {
-            let Some(uid) = f.uid() else { continue };
-            if cx.db.umid_at(self.folder, uid).is_none() {
-                register_new(
-                    cx,
-                    self.folder,
-                    uid,
-                    &FlagSet::new(f.flags().unwrap_or_default()),
-                );
-            }
+    /// The window is done once its envelope fetch is.
+    fn after_fetch_step(&mut self, cx: &mut Cx<'_>, step: Step) -> Step {
+        match step {
+            Step::Send(cmd) => Step::Send(cmd),
+            Step::Done => self.finish(cx),
         }
     }
 
@@ -219,7 +218,9 @@ impl Job for SyncGrow {
     }
 
     fn on_reply(&mut self, cx: &mut Cx<'_>, reply: Reply) -> Step {
+        self.run_deferred(cx);
         if !reply.is_ok() {
+            // The window stays where it was: the next grow searches it again.
             cx.command_failed(Some(self.folder), "grow", &reply);
             return Step::Done;
         }
@@ -232,10 +233,23 @@ impl Job for SyncGrow {
             State::ProbeSearch => self.probe_fetch(cx, &reply),
             State::ProbeFetch => self.after_probe(cx, &reply),
             State::Search => self.fetch_found(cx, &reply),
-            State::Fetch => {
-                self.register(cx, &reply);
-                self.next_fetch(cx)
-            }
+            State::Fetch => match self.fetch.as_mut() {
+                Some(fetch) => {
+                    let step = fetch.on_reply(cx, reply);
+                    self.after_fetch_step(cx, step)
+                }
+                None => Step::Done,
+            },
+        }
+    }
+
+    fn has_deferred(&self) -> bool {
+        self.fetch.as_ref().is_some_and(Job::has_deferred)
+    }
+
+    fn run_deferred(&mut self, cx: &mut Cx<'_>) {
+        if let Some(fetch) = self.fetch.as_mut() {
+            fetch.run_deferred(cx);
         }
     }
 }

@@ -1,7 +1,13 @@
-//! sync_message: for pending `SyncMessage` tasks of one folder, fetch envelopes in chunks
-//! (`UID FETCH <uids> (UID INTERNALDATE FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (…)])`), parse the headers,
-//! and thread each message: Message-ID / References / In-Reply-To → headerIdMap → new, join or merge
-//! (`inboxd-threading` decides; `sync_merge` re-homes). Then write the message and re-churn its conversation.
+//! sync_message: fetch envelopes in chunks
+//! (`UID FETCH <uids> (UID INTERNALDATE FLAGS RFC822.SIZE BODY.PEEK[HEADER] or [HEADER.FIELDS (…)])`), parse
+//! the headers, and thread each message: Message-ID / References / In-Reply-To → headerIdMap → new, join or
+//! merge (`inboxd-threading` decides; `sync_merge` re-homes). Then write the message and re-churn its
+//! conversation.
+//!
+//! Two sources of work: the pending `SyncMessage` tasks of a folder (messages `sync_refresh` registered), and
+//! the unregistered UIDs a `sync_grow` window found ([`SyncMessages::for_uids`]), which are registered (umid,
+//! location) only when their envelope arrives. A grow needs no durable task per message: if it is interrupted,
+//! the next session's grow searches the same window again and skips the UIDs already known.
 //!
 //! Broken input never stops the sync: a missing Message-ID gets a stable synthesized one, an unparsable
 //! header block leaves a message with date, flags and size only; both are reported as problems. A message
@@ -20,14 +26,20 @@ use crate::reply::{Fetched, Reply};
 use crate::wire::{Command, FetchAttr, UidSet};
 use crate::{FlagSet, FolderId, Message, Problem, ProblemKind, TaskId, Umid};
 
-/// A pending message of the folder: its task, umid and UID.
-type Pending = (TaskId, Umid, u32);
+/// A message to fetch: its UID, and its `SyncMessage` task and umid when it was registered beforehand
+/// (`None`: a UID a grow found, registered when its envelope arrives).
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    uid: u32,
+    task: Option<(TaskId, Umid)>,
+}
 
 #[derive(Debug)]
 pub(crate) struct SyncMessages {
     folder: FolderId,
     selecting: bool,
-    /// Tasks of this folder not fetched yet, in task order: task, umid, uid.
+    /// Messages of this folder not fetched yet, in fetch order (`None`: the folder's pending tasks, listed
+    /// when the first chunk is due).
     pending: Option<std::collections::VecDeque<Pending>>,
     /// The chunk in flight.
     chunk: Vec<Pending>,
@@ -46,6 +58,21 @@ impl SyncMessages {
         }
     }
 
+    /// Fetches and threads the given UIDs of `folder` (a grow's window), newest (highest UID) first; UIDs
+    /// already known when their chunk is due are skipped. The folder must be selected already.
+    pub(crate) fn for_uids(folder: FolderId, mut uids: Vec<u32>) -> Self {
+        uids.sort_unstable_by(|a, b| b.cmp(a));
+        uids.dedup();
+        Self {
+            pending: Some(
+                uids.into_iter()
+                    .map(|uid| Pending { uid, task: None })
+                    .collect(),
+            ),
+            ..Self::new(folder)
+        }
+    }
+
     fn pending_tasks(&self, cx: &Cx<'_>) -> std::collections::VecDeque<Pending> {
         cx.db
             .tasks()
@@ -56,7 +83,10 @@ impl SyncMessages {
             })
             .filter_map(|(id, umid)| {
                 let loc = cx.db.location(umid)?;
-                (loc.folder == self.folder).then_some((id, umid, loc.uid))
+                (loc.folder == self.folder).then_some(Pending {
+                    uid: loc.uid,
+                    task: Some((id, umid)),
+                })
             })
             .collect()
     }
@@ -72,13 +102,18 @@ impl SyncMessages {
             let Some(item) = pending.pop_front() else {
                 break;
             };
-            // Skip tasks finished since the list was made (e.g. the message vanished in an earlier chunk).
-            if cx.db.tasks().contains_key(&item.0) {
+            // Skip tasks finished since the list was made (e.g. the message vanished in an earlier chunk), and
+            // grow UIDs that became known meanwhile.
+            let due = match item.task {
+                Some((task, _)) => cx.db.tasks().contains_key(&task),
+                None => cx.db.umid_at(self.folder, item.uid).is_none(),
+            };
+            if due {
                 self.chunk.push(item);
             }
         }
         self.pending = Some(pending);
-        let Some(set) = UidSet::from_uids(self.chunk.iter().map(|c| c.2)) else {
+        let Some(set) = UidSet::from_uids(self.chunk.iter().map(|c| c.uid)) else {
             return Step::Done;
         };
         let headers = match cx.config.header_fetch {
@@ -108,17 +143,27 @@ impl SyncMessages {
             .fetches()
             .filter_map(|f| Some((f.uid()?, f)))
             .collect();
-        for (task, umid, uid) in chunk {
-            match by_uid.get(&uid) {
-                Some(f) => {
+        for Pending { uid, task } in chunk {
+            match (by_uid.get(&uid), task) {
+                (Some(f), Some((task, umid))) => {
                     grown.insert(thread_message(cx, folder, umid, uid, f));
                     cx.db.finish_task(task);
                 }
-                None => {
+                (Some(f), None) => {
+                    if cx.db.umid_at(folder, uid).is_none() {
+                        let umid = cx.db.alloc_umid();
+                        let flags = FlagSet::new(f.flags().unwrap_or_default());
+                        cx.db.add_location(umid, folder, uid, &flags);
+                        grown.insert(thread_message(cx, folder, umid, uid, f));
+                    }
+                }
+                (None, Some((_, umid))) => {
                     if let Some(conv) = sync_conv::forget(cx.db, umid) {
                         cx.db.churn(conv);
                     }
                 }
+                // Expunged before its envelope came: never registered, nothing to forget.
+                (None, None) => {}
             }
         }
         for conv in grown {

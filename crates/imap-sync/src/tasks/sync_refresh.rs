@@ -9,7 +9,10 @@
 //! 4. Flag changes: `UID FETCH <survivors> (UID FLAGS)`, compared through the flag-set table.
 //! 5. One batch: deletions and flag changes (via `sync_conv`), new umids + locations + `SyncMessage` tasks.
 //!
-//! A folder that was never grown is handed to `sync_grow` (the base case).
+//! A folder that was never grown is handed to `sync_grow` (the base case). One whose first grow was
+//! interrupted (some messages known, no window recorded) gets steps 3–4 for what it knows, then the grow:
+//! nothing else would notice those messages' deletions and flag changes, since a grow only fetches UIDs it
+//! does not know; new messages are the grow's to find.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +60,9 @@ impl SyncRefresh {
     }
 
     fn after_select(&mut self, cx: &mut Cx<'_>) -> Step {
+        if !grown(cx, self.folder) {
+            return self.start_search(cx);
+        }
         let last_high = cx.db.sync_state(self.folder).last_high_uid;
         let nothing_new = self
             .info
@@ -156,14 +162,15 @@ impl SyncRefresh {
                 register_new(cx, self.folder, uid, &flags);
             }
         }
-        if let Some(n) = self.info.uid_next {
+        let grown = st.since_date.is_some();
+        if let Some(n) = self.info.uid_next.filter(|_| grown) {
             st.last_high_uid = st.last_high_uid.max(n.saturating_sub(1));
         }
         st.last_sync_at = Some(cx.now);
         let fully_synced = st.fully_synced;
         cx.db.put_sync_state(self.folder, st);
         cx.follow_ups.push(JobSpec::Messages(self.folder));
-        if !fully_synced && cx.config.grow_to_full {
+        if !grown || (!fully_synced && cx.config.grow_to_full) {
             cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
         }
         Step::Done
@@ -172,7 +179,8 @@ impl SyncRefresh {
 
 impl Job for SyncRefresh {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
-        if cx.db.sync_state(self.folder).since_date.is_none() {
+        let knows_some = cx.db.uids(self.folder).is_some_and(|u| !u.is_empty());
+        if !grown(cx, self.folder) && !knows_some {
             cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
             return Step::Done;
         }
@@ -209,6 +217,11 @@ impl Job for SyncRefresh {
             }
         }
     }
+}
+
+/// Whether the folder's first grow finished (it records the window).
+fn grown(cx: &Cx<'_>, folder: FolderId) -> bool {
+    cx.db.sync_state(folder).since_date.is_some()
 }
 
 /// Oldest INTERNALDATE a newly seen message may have to be taken: the sync window, one day of slack for

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use inboxd_imap_sync::testing::{MailBuilder, ToyServer, day_ms};
 use inboxd_imap_sync::wire::{Command, FetchAttr, Response, SearchKey, Untagged};
-use inboxd_imap_sync::{FolderKind, Input, MessageWrite, ProblemKind};
+use inboxd_imap_sync::{FolderKind, Input, MAX_MIRROR_GROWS, MessageWrite, ProblemKind};
 
 use crate::common::{add, assert_mirror, conversations, harness};
 
@@ -154,7 +154,40 @@ fn growing_a_large_folder_probes_dates_and_converges() {
             )
         })
         .count();
-    assert!(windows >= 3, "several date windows, got {windows}");
+    assert_eq!(
+        windows, MAX_MIRROR_GROWS as usize,
+        "date windows before the rest"
+    );
+    // The rest of the folder: every unknown UID up to the highest seen, without a date criterion.
+    let rest = h
+        .server
+        .received
+        .iter()
+        .position(|c| {
+            matches!(
+                c,
+                Command::UidSearch {
+                    criteria: SearchKey::Uid(_)
+                }
+            )
+        })
+        .expect("the rest is searched by UID");
+    // …and fetched newest first.
+    let fetched: Vec<(u32, u32)> = h.server.received[rest..]
+        .iter()
+        .filter_map(|c| match c {
+            Command::UidFetch { set, items }
+                if items
+                    .iter()
+                    .any(|i| matches!(i, FetchAttr::BodyPeekHeaderFields(_))) =>
+            {
+                Some((set.first(), set.last()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(fetched.len() >= 2, "{fetched:?}");
+    assert!(fetched.windows(2).all(|w| w[0].0 > w[1].1), "{fetched:?}");
     assert!(h.store.sync_states.values().all(|s| s.fully_synced));
 }
 
