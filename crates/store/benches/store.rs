@@ -2,7 +2,8 @@
 //! a subscriber), message inserts batched per commit, `changes_since` and `log_since` over the result, and
 //! the sync-like insert workload (`sync_like.rs`). Prints one line per phase. Speed lives here, never in tests.
 //! `cargo bench -p inboxd-store -- sync` runs only the sync-like case (handy under `perf record`), `sync1`
-//! runs it once (for `valgrind --tool=callgrind --toggle-collect='inboxd_store::store::Store::write*'`).
+//! runs its inserts once and `reput1` inserts and re-puts once (for
+//! `valgrind --tool=callgrind --toggle-collect='inboxd_store::store::Store::write*'`).
 
 #![allow(clippy::disallowed_methods)] // a bench measures wall time on purpose
 
@@ -24,25 +25,29 @@ fn report(phase: &str, n: usize, took: Duration) {
 
 /// Best of `runs` fresh runs: the machine is shared, the minimum is the least disturbed one. One run is
 /// enough under `valgrind --tool=callgrind` (instruction counts do not vary).
-fn sync_like_case(runs: usize) -> Result<(), Box<dyn std::error::Error>> {
-    let mut best = Duration::MAX;
+fn sync_like_case(runs: usize, reput: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let (mut insert, mut again) = (Duration::MAX, Duration::MAX);
     for _ in 0..runs {
-        best = best.min(sync_like::run()?);
+        let t = sync_like::run(reput)?;
+        insert = insert.min(t.insert);
+        again = again.min(t.reput);
     }
-    report(
-        &format!("sync-like insert (best of {runs})"),
-        sync_like::MESSAGES,
-        best,
-    );
-    let per_msg = best.as_secs_f64() * 1e6 / sync_like::MESSAGES as f64;
-    println!("sync-like insert: {per_msg:.1} µs per message");
+    let n = sync_like::MESSAGES;
+    report(&format!("sync-like insert (best of {runs})"), n, insert);
+    let per_msg = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    println!("sync-like insert: {:.1} µs per message", per_msg(insert));
+    if reput {
+        report(&format!("sync-like re-put (best of {runs})"), n, again);
+        println!("sync-like re-put: {:.1} µs per message", per_msg(again));
+    }
     Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let once = std::env::args().any(|a| a == "sync1");
-    sync_like_case(if once { 1 } else { 3 })?;
-    if once || std::env::args().any(|a| a == "sync") {
+    let arg = |a: &str| std::env::args().any(|x| x == a);
+    let once = arg("sync1") || arg("reput1");
+    sync_like_case(if once { 1 } else { 3 }, !arg("sync1"))?;
+    if once || arg("sync") {
         return Ok(());
     }
     let dir = tempfile::tempdir()?;

@@ -1,8 +1,10 @@
 //! Row loaders shared by `Store` reads (on a reader snapshot) and `Txn` reads (inside the write
 //! transaction). Each loader takes a [`Filter`] so the column lists and row mapping exist once.
 
+use std::borrow::Cow;
+
 use inboxd_model::{ChangeId, ItemId};
-use rusqlite::{Connection, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::StoreError;
 use crate::codec::{
@@ -45,25 +47,60 @@ impl Filter {
     }
 }
 
+/// One item table: its name, the loader's columns, its containing-folder column, and the by-id query
+/// spelled out once (a `Txn` looks items up by id for nearly every write; building that SQL with
+/// `format!` each time cost more than running it).
+struct Table {
+    name: &'static str,
+    cols: &'static str,
+    folder_col: &'static str,
+    by_id: &'static str,
+}
+
+/// A [`Table`] from literals, its by-id query included.
+macro_rules! table {
+    ($name:literal, $cols:literal, $folder_col:literal) => {
+        Table {
+            name: $name,
+            cols: $cols,
+            folder_col: $folder_col,
+            by_id: concat!(
+                "SELECT ",
+                $cols,
+                " FROM ",
+                $name,
+                " WHERE account = ?1 AND id = ?2 ORDER BY id"
+            ),
+        }
+    };
+}
+
 fn load<T>(
     conn: &Connection,
     account: i64,
-    table: &str,
-    cols: &str,
-    folder_col: &str,
+    table: &Table,
     filter: Filter,
     map: fn(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>, StoreError> {
-    let (cond, extra) = filter.clause(folder_col)?;
-    let sql = format!("SELECT {cols} FROM {table} WHERE account = ?1{cond} ORDER BY id");
+    let (cond, extra) = filter.clause(table.folder_col)?;
+    let sql = match filter {
+        Filter::Id(_) => Cow::Borrowed(table.by_id),
+        _ => Cow::Owned(format!(
+            "SELECT {} FROM {} WHERE account = ?1{cond} ORDER BY id",
+            table.cols, table.name
+        )),
+    };
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let args = std::iter::once(account).chain(extra);
     let rows = stmt.query_map(params_from_iter(args), map).db()?;
     rows.map(|r| r.db()).collect()
 }
 
-const FOLDER_COLS: &str =
-    "id, parent, name, view, imap_path, special_use, created_change, mod_change";
+const FOLDERS: Table = table!(
+    "folders",
+    "id, parent, name, view, imap_path, special_use, created_change, mod_change",
+    "parent"
+);
 
 fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     Ok(Folder {
@@ -86,20 +123,16 @@ pub(crate) fn folders(
     account: i64,
     filter: Filter,
 ) -> Result<Vec<Folder>, StoreError> {
-    load(
-        conn,
-        account,
-        "folders",
-        FOLDER_COLS,
-        "parent",
-        filter,
-        folder_row,
-    )
+    load(conn, account, &FOLDERS, filter, folder_row)
 }
 
-const MESSAGE_COLS: &str = "id, folder, conversation, imap_uid, message_id, in_reply_to, refs, subject, \
+const MESSAGES: Table = table!(
+    "messages",
+    "id, folder, conversation, imap_uid, message_id, in_reply_to, refs, subject, \
      from_addrs, to_addrs, cc_addrs, date, internal_date, size, flags, snippet, has_attachments, \
-     body_fetched, created_change, mod_change";
+     body_fetched, created_change, mod_change",
+    "folder"
+);
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -133,15 +166,7 @@ pub(crate) fn messages(
     account: i64,
     filter: Filter,
 ) -> Result<Vec<Message>, StoreError> {
-    load(
-        conn,
-        account,
-        "messages",
-        MESSAGE_COLS,
-        "folder",
-        filter,
-        message_row,
-    )
+    load(conn, account, &MESSAGES, filter, message_row)
 }
 
 /// Messages whose Message-ID header is `header_id`, ascending by id.
@@ -151,7 +176,8 @@ pub(crate) fn messages_by_header_id(
     header_id: &str,
 ) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
-        "SELECT {MESSAGE_COLS} FROM messages WHERE account = ?1 AND message_id = ?2 ORDER BY id"
+        "SELECT {} FROM messages WHERE account = ?1 AND message_id = ?2 ORDER BY id",
+        MESSAGES.cols
     );
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let rows = stmt
@@ -160,8 +186,12 @@ pub(crate) fn messages_by_header_id(
     rows.map(|r| r.db()).collect()
 }
 
-const CONVERSATION_COLS: &str = "id, subject, participants, first_date, last_date, message_count, \
-     unread_count, flagged, has_attachments, snippet, created_change, mod_change";
+const CONVERSATIONS: Table = table!(
+    "conversations",
+    "id, subject, participants, first_date, last_date, message_count, \
+     unread_count, flagged, has_attachments, snippet, created_change, mod_change",
+    "NULL"
+);
 
 fn conversation_row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -186,18 +216,14 @@ pub(crate) fn conversations(
     filter: Filter,
 ) -> Result<Vec<Conversation>, StoreError> {
     // Conversations have no folder: `NULL = ?` makes InFolder match nothing.
-    load(
-        conn,
-        account,
-        "conversations",
-        CONVERSATION_COLS,
-        "NULL",
-        filter,
-        conversation_row,
-    )
+    load(conn, account, &CONVERSATIONS, filter, conversation_row)
 }
 
-const GENERIC_COLS: &str = "id, type, folder, attrs, created_change, mod_change";
+const GENERIC: Table = table!(
+    "items",
+    "id, type, folder, attrs, created_change, mod_change",
+    "folder"
+);
 
 fn generic_row(r: &Row<'_>) -> rusqlite::Result<GenericItem> {
     let letter: String = r.get(1)?;
@@ -217,15 +243,7 @@ pub(crate) fn generic(
     account: i64,
     filter: Filter,
 ) -> Result<Vec<GenericItem>, StoreError> {
-    load(
-        conn,
-        account,
-        "items",
-        GENERIC_COLS,
-        "folder",
-        filter,
-        generic_row,
-    )
+    load(conn, account, &GENERIC, filter, generic_row)
 }
 
 /// Every item matching `filter` across all kinds, ascending by id.
@@ -265,5 +283,39 @@ pub(crate) fn item(
     account: i64,
     id: ItemId,
 ) -> Result<Option<Item>, StoreError> {
-    Ok(items(conn, account, Filter::Id(id))?.into_iter().next())
+    // Which table first (one indexed probe each), then only that table's loader: a sync looks up an item
+    // per message it already has, and running all four loaders cost four times the one that answers.
+    let table: Option<i64> = conn
+        .prepare_cached(ITEM_TABLE)
+        .db()?
+        .query_row(params![account, id.0], |r| r.get(0))
+        .optional()
+        .db()?;
+    let filter = Filter::Id(id);
+    let found = match table {
+        None => None,
+        Some(1) => folders(conn, account, filter)?
+            .into_iter()
+            .next()
+            .map(Item::Folder),
+        Some(2) => messages(conn, account, filter)?
+            .into_iter()
+            .next()
+            .map(Item::Message),
+        Some(3) => conversations(conn, account, filter)?
+            .into_iter()
+            .next()
+            .map(Item::Conversation),
+        Some(_) => generic(conn, account, filter)?
+            .into_iter()
+            .next()
+            .map(Item::Generic),
+    };
+    Ok(found)
 }
+
+/// The table holding an id, in the order `items` lists kinds (ids are unique across tables).
+const ITEM_TABLE: &str = "SELECT 1 FROM folders WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 2 FROM messages WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 3 FROM conversations WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 4 FROM items WHERE account = ?1 AND id = ?2 LIMIT 1";

@@ -127,13 +127,13 @@ impl<'c> Txn<'c> {
             other => return Err(StoreError::invalid(format!("cannot stamp a {other:?} row"))),
         };
         let change = self.change_sql()?;
+        // Cached: a flag sync stamps thousands of messages with the same few statements.
         self.conn()
-            .execute(
-                &format!(
-                    "UPDATE {table} SET {set}, mod_change = ?4 WHERE account = ?1 AND id = ?2"
-                ),
-                params![self.key(), id.0, value, change],
-            )
+            .prepare_cached(&format!(
+                "UPDATE {table} SET {set}, mod_change = ?4 WHERE account = ?1 AND id = ?2"
+            ))
+            .db()?
+            .execute(params![self.key(), id.0, value, change])
             .db()?;
         self.touch(id, kind);
         Ok(())

@@ -3,22 +3,23 @@
 //! (churn) is the sync engine's job.
 
 use inboxd_model::ItemId;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, Row, params};
 
-use crate::codec::{join_words, normalize_flags};
+use crate::codec::{join_words, normalize_flags, split_words};
 use crate::error::DbExt;
 use crate::item::{Conversation, Folder, Item, ItemKind, Message};
 use crate::read::{self, Filter};
+use crate::txn_mail_write::{CONVERSATION_EXISTS, FOLDER_EXISTS, MESSAGE_EXISTS};
 use crate::{StoreError, Txn};
 
-impl Txn<'_> {
-    fn require_message(&self, id: ItemId) -> Result<Message, StoreError> {
-        read::messages(self.conn(), self.key(), Filter::Id(id))?
-            .into_iter()
-            .next()
-            .ok_or(StoreError::NoSuchItem)
-    }
+static MESSAGE_FLAGS: &str = "SELECT flags FROM messages WHERE account = ?1 AND id = ?2";
+static MESSAGE_PLACE: &str = "SELECT folder, imap_uid FROM messages WHERE account = ?1 AND id = ?2";
+static MESSAGE_BODY: &str =
+    "SELECT snippet, has_attachments, body_fetched FROM messages WHERE account = ?1 AND id = ?2";
+static MESSAGE_CONVERSATION: &str =
+    "SELECT conversation FROM messages WHERE account = ?1 AND id = ?2";
 
+impl Txn<'_> {
     fn require_conversation(&self, id: ItemId) -> Result<Conversation, StoreError> {
         read::conversations(self.conn(), self.key(), Filter::Id(id))?
             .into_iter()
@@ -57,10 +58,28 @@ impl Txn<'_> {
         Ok(())
     }
 
+    /// Columns of one message (`sql` selects them by `account = ?1 AND id = ?2`), or `NoSuchItem`. The
+    /// update methods below compare only what they may change: decoding the whole row (address JSON,
+    /// references) cost more than the rest of such a no-op call.
+    fn message_cols<T>(
+        &mut self,
+        sql: &'static str,
+        id: ItemId,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let key = self.key();
+        self.hot(sql)?
+            .query_row(params![key, id.0], map)
+            .optional()
+            .db()?
+            .ok_or(StoreError::NoSuchItem)
+    }
+
     /// Replaces a message's flags (sorted and de-duplicated). Unchanged flags touch nothing.
     pub fn update_message_flags(&mut self, id: ItemId, flags: &[String]) -> Result<(), StoreError> {
         let flags = normalize_flags(flags)?;
-        if self.require_message(id)?.flags == flags {
+        let old: String = self.message_cols(MESSAGE_FLAGS, id, |r| r.get(0))?;
+        if split_words(&old) == flags {
             return Ok(());
         }
         self.stamp(ItemKind::Message, id, "flags = ?3", join_words(&flags))
@@ -74,18 +93,22 @@ impl Txn<'_> {
         folder: ItemId,
         uid: Option<u32>,
     ) -> Result<(), StoreError> {
-        let msg = self.require_message(id)?;
-        self.require_folder(folder)?;
-        if msg.folder == folder && msg.imap_uid == uid {
+        let (old_folder, old_uid): (i64, Option<i64>) =
+            self.message_cols(MESSAGE_PLACE, id, |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if !self.exists(FOLDER_EXISTS, folder)? {
+            return Err(StoreError::NoSuchFolder);
+        }
+        if ItemId(old_folder) == folder && old_uid == uid.map(i64::from) {
             return Ok(());
         }
         self.check_uid_free(folder, uid, Some(id))?;
         let change = self.change_sql()?;
         self.conn()
-            .execute(
+            .prepare_cached(
                 "UPDATE messages SET folder = ?3, imap_uid = ?4, mod_change = ?5 WHERE account = ?1 AND id = ?2",
-                params![self.key(), id.0, folder.0, uid.map(i64::from), change],
             )
+            .db()?
+            .execute(params![self.key(), id.0, folder.0, uid.map(i64::from), change])
             .db()?;
         self.touch(id, ItemKind::Message);
         Ok(())
@@ -100,20 +123,19 @@ impl Txn<'_> {
         has_attachments: bool,
         body_fetched: bool,
     ) -> Result<(), StoreError> {
-        let msg = self.require_message(id)?;
-        if msg.snippet.as_deref() == snippet
-            && msg.has_attachments == has_attachments
-            && msg.body_fetched == body_fetched
-        {
+        let old: (Option<String>, bool, bool) =
+            self.message_cols(MESSAGE_BODY, id, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if old.0.as_deref() == snippet && old.1 == has_attachments && old.2 == body_fetched {
             return Ok(());
         }
         let change = self.change_sql()?;
         self.conn()
-            .execute(
+            .prepare_cached(
                 "UPDATE messages SET snippet = ?3, has_attachments = ?4, body_fetched = ?5, mod_change = ?6 \
                  WHERE account = ?1 AND id = ?2",
-                params![self.key(), id.0, snippet, has_attachments, body_fetched, change],
             )
+            .db()?
+            .execute(params![self.key(), id.0, snippet, has_attachments, body_fetched, change])
             .db()?;
         self.touch(id, ItemKind::Message);
         Ok(())
@@ -125,9 +147,11 @@ impl Txn<'_> {
         msg: ItemId,
         conv: ItemId,
     ) -> Result<(), StoreError> {
-        let m = self.require_message(msg)?;
-        self.require_conversation(conv)?;
-        if m.conversation == Some(conv) {
+        let old: Option<i64> = self.message_cols(MESSAGE_CONVERSATION, msg, |r| r.get(0))?;
+        if !self.exists(CONVERSATION_EXISTS, conv)? {
+            return Err(StoreError::NoSuchItem);
+        }
+        if old == Some(conv.0) {
             return Ok(());
         }
         self.stamp(ItemKind::Message, msg, "conversation = ?3", conv.0)
@@ -135,12 +159,13 @@ impl Txn<'_> {
 
     /// Deletes a message. Its conversation's summary is left to the caller.
     pub fn delete_message(&mut self, id: ItemId) -> Result<(), StoreError> {
-        self.require_message(id)?;
+        if !self.exists(MESSAGE_EXISTS, id)? {
+            return Err(StoreError::NoSuchItem);
+        }
         self.conn()
-            .execute(
-                "DELETE FROM messages WHERE account = ?1 AND id = ?2",
-                params![self.key(), id.0],
-            )
+            .prepare_cached("DELETE FROM messages WHERE account = ?1 AND id = ?2")
+            .db()?
+            .execute(params![self.key(), id.0])
             .db()?;
         self.touch_deleted(id, ItemKind::Message);
         Ok(())

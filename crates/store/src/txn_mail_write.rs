@@ -13,9 +13,12 @@ use crate::error::DbExt;
 use crate::item::{ConversationSummary, ItemKind, NewMessage};
 use crate::{StoreError, Txn};
 
-const FOLDER_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM folders WHERE account = ?1 AND id = ?2)";
-const CONVERSATION_EXISTS: &str =
+pub(crate) static FOLDER_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM folders WHERE account = ?1 AND id = ?2)";
+pub(crate) static CONVERSATION_EXISTS: &str =
     "SELECT EXISTS (SELECT 1 FROM conversations WHERE account = ?1 AND id = ?2)";
+pub(crate) static MESSAGE_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE account = ?1 AND id = ?2)";
 
 static INSERT_MESSAGE: &str = "INSERT INTO messages (account, id, folder, conversation, imap_uid, \
      message_id, in_reply_to, refs, subject, from_addrs, to_addrs, cc_addrs, date, internal_date, size, \
@@ -37,7 +40,7 @@ static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, parti
 
 impl Txn<'_> {
     /// Whether the row `sql` (one of the `*_EXISTS` statements) asks about exists.
-    fn exists(&self, sql: &'static str, id: ItemId) -> Result<bool, StoreError> {
+    pub(crate) fn exists(&self, sql: &'static str, id: ItemId) -> Result<bool, StoreError> {
         self.conn()
             .prepare_cached(sql)
             .db()?

@@ -219,3 +219,115 @@ fn replacing_a_conversation_writes_only_real_changes() {
             .unwrap();
     }
 }
+
+#[test]
+fn message_updates_compare_only_their_columns_and_keep_their_errors() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let (m, c) = s
+        .commit(&a, T0, |t| {
+            let c = t.put_conversation(summary("x"))?;
+            let mut new = message(folder_ids::INBOX, Some(4), Some(c));
+            new.flags = vec!["\\Seen".into(), "$Label1".into()];
+            new.snippet = Some("hi".into());
+            Ok((t.insert_message(new)?, c))
+        })
+        .unwrap()
+        .value;
+    // Re-putting what is stored touches nothing (flags in another order included).
+    let done = s
+        .commit(&a, T0, |t| {
+            assert!(matches!(t.item(m)?, Some(Item::Message(_))));
+            t.move_message(m, folder_ids::INBOX, Some(4))?;
+            t.update_message_flags(m, &["$Label1".into(), "\\Seen".into(), "\\Seen".into()])?;
+            t.set_message_conversation(m, c)?;
+            t.set_message_body(m, Some("hi"), false, false)
+        })
+        .unwrap();
+    assert_eq!(done.event, None);
+    // Each real change does.
+    type Update = fn(&mut inboxd_store::Txn<'_>, ItemId) -> Result<(), StoreError>;
+    let updates: [Update; 5] = [
+        |t, m| t.move_message(m, folder_ids::INBOX, Some(5)),
+        |t, m| t.move_message(m, folder_ids::INBOX, None),
+        |t, m| t.update_message_flags(m, &["\\Seen".into()]),
+        |t, m| t.set_message_body(m, Some("hi"), false, true),
+        |t, m| t.set_message_body(m, None, false, true),
+    ];
+    for (i, update) in updates.iter().enumerate() {
+        let done = s.commit(&a, T0, |t| update(t, m)).unwrap();
+        assert!(done.event.is_some(), "update {i}");
+    }
+    let Some(Item::Message(stored)) = s.item(&a, m).unwrap() else {
+        panic!("message {m} gone")
+    };
+    assert_eq!(
+        (
+            stored.imap_uid,
+            stored.flags,
+            stored.snippet,
+            stored.body_fetched
+        ),
+        (None, vec!["\\Seen".to_string()], None, true)
+    );
+    // Errors: a missing message first, then a missing folder or conversation.
+    let missing = ItemId(999);
+    let errors = s
+        .commit(&a, T0, |t| {
+            Ok([
+                t.move_message(missing, ItemId(998), None),
+                t.move_message(m, ItemId(998), None),
+                t.update_message_flags(missing, &[]),
+                t.set_message_body(missing, None, false, false),
+                t.set_message_conversation(missing, ItemId(998)),
+                t.set_message_conversation(m, ItemId(998)),
+                t.set_message_conversation(m, m),
+                t.delete_message(missing),
+                t.delete_message(c),
+            ])
+        })
+        .unwrap()
+        .value;
+    assert_eq!(
+        errors,
+        [
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchFolder),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+            Err(StoreError::NoSuchItem),
+        ]
+    );
+}
+
+#[test]
+fn item_finds_every_kind_by_id() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let (c, m, contact) = s
+        .commit(&a, T0, |t| {
+            let c = t.put_conversation(summary("x"))?;
+            let m = t.insert_message(message(folder_ids::INBOX, None, Some(c)))?;
+            let attrs = [("fullName".to_string(), "Bob".to_string())].into();
+            let contact = t.create_item(ItemType::Contact, folder_ids::CONTACTS, &attrs)?;
+            assert!(matches!(t.item(m)?, Some(Item::Message(x)) if x.conversation == Some(c)));
+            Ok((c, m, contact))
+        })
+        .unwrap()
+        .value;
+    assert!(
+        matches!(s.item(&a, folder_ids::INBOX).unwrap(), Some(Item::Folder(f)) if f.name == "Inbox")
+    );
+    assert!(
+        matches!(s.item(&a, m).unwrap(), Some(Item::Message(x)) if x.from[0].email == "a@example.com")
+    );
+    assert!(matches!(s.item(&a, c).unwrap(), Some(Item::Conversation(x)) if x.subject == "x"));
+    assert!(
+        matches!(s.item(&a, contact).unwrap(), Some(Item::Generic(g)) if g.item_type == ItemType::Contact)
+    );
+    assert_eq!(s.item(&a, ItemId(9999)).unwrap(), None);
+}
