@@ -11,28 +11,75 @@ use mail_parser::parsers::MessageStream;
 
 use crate::Address;
 
-/// Bytes whose handling needs states this replica does not have: comments, escapes, groups.
-fn is_declined(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'\\' | b';' | b':')
+/// Byte classes, one bit per [`State`]: set when the byte needs the state machine in that state. Bytes
+/// with no bit set only extend the current token, so runs of them are skipped in a tight loop (most of
+/// an address list is names and addresses, between few delimiters).
+const IN_NAME: u8 = 1;
+const IN_ANGLE: u8 = 2;
+const IN_QUOTE: u8 = 4;
+/// Comments, escapes and groups need states this replica does not have: the value is declined.
+const DECLINED: u8 = 8;
+const ALL: u8 = IN_NAME | IN_ANGLE | IN_QUOTE;
+
+static CLASS: [u8; 256] = {
+    let mut c = [0u8; 256];
+    c[b'\n' as usize] = ALL;
+    c[b'\r' as usize] = ALL;
+    c[b' ' as usize] = ALL;
+    c[b'\t' as usize] = ALL;
+    c[b'=' as usize] = ALL;
+    c[b',' as usize] = IN_NAME;
+    c[b'<' as usize] = IN_NAME;
+    c[b'@' as usize] = IN_NAME;
+    c[b'"' as usize] = IN_NAME | IN_QUOTE;
+    c[b'>' as usize] = IN_ANGLE;
+    let declined = [b'(', b')', b'\\', b';', b':'];
+    let mut k = 0;
+    while k < declined.len() {
+        c[declined[k] as usize] = ALL | DECLINED;
+        k += 1;
+    }
+    c
+};
+
+fn class(b: u8) -> u8 {
+    // A 256-entry table indexed by a byte: always in bounds.
+    CLASS[usize::from(b)]
 }
 
 /// Parses an address field value: the bytes after the colon up to and including the line feed that
 /// ends the field (absent when the block ended first). `None` when the value needs mail-parser.
 pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
-    if value.iter().copied().any(is_declined) {
-        return None;
-    }
     // Valid UTF-8 overall means every token (cut at ASCII bytes) is too, so mail-parser's per-token
     // `from_utf8_lossy` is a plain copy.
     let text = std::str::from_utf8(value).ok()?;
     let mut p = Replica {
         is_token_start: true,
         last_is_encoded: true,
+        // One `@` per address, as a rule: the list rarely regrows.
+        addresses: Vec::with_capacity(memchr::memchr_iter(b'@', value).count()),
         ..Replica::default()
     };
     let mut i = 0;
-    while let Some(&ch) = value.get(i) {
+    loop {
+        let run = i;
+        let mask = p.state.mask();
+        let rest = value.get(i..).unwrap_or_default();
+        i += rest
+            .iter()
+            .position(|&b| class(b) & mask != 0)
+            .unwrap_or(rest.len());
+        if i > run {
+            p.is_token_start = false;
+            p.extend_token(run, i);
+        }
+        let Some(&ch) = value.get(i) else {
+            break;
+        };
         i += 1;
+        if class(ch) & DECLINED != 0 {
+            return None;
+        }
         match (ch, p.state) {
             (b'\n', state) => {
                 p.add_token(text);
@@ -78,14 +125,14 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
                 if let Some((word, len)) = decode_word(value.get(i..).unwrap_or_default()) {
                     i += len;
                     p.add_token(text);
-                    p.add_encoded(word);
+                    p.add_encoded(&word);
                     continue;
                 }
             }
             (b' ' | b'\t', state) => {
                 p.is_token_start = true;
                 if state == State::Quote {
-                    p.extend_token(i);
+                    p.extend_token(i - 1, i);
                 }
                 continue;
             }
@@ -93,7 +140,7 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
             _ => {}
         }
         p.is_token_start = false;
-        p.extend_token(i);
+        p.extend_token(i - 1, i);
     }
     // At the end of the block (no line feed) mail-parser drops the pending token: mirrored by not
     // adding it here.
@@ -118,9 +165,20 @@ enum State {
     Quote,
 }
 
+impl State {
+    /// This state's bit in [`CLASS`].
+    fn mask(self) -> u8 {
+        match self {
+            State::Name => IN_NAME,
+            State::Angle => IN_ANGLE,
+            State::Quote => IN_QUOTE,
+        }
+    }
+}
+
 /// The parser state of mail-parser's `AddressParser` that accepted values can reach.
 #[derive(Default)]
-struct Replica {
+struct Replica<'a> {
     state: State,
     /// Byte range of the token being read.
     token: Option<(usize, usize)>,
@@ -130,59 +188,97 @@ struct Replica {
     is_token_start: bool,
     /// The last name piece was an encoded word: the next one joins without a space (RFC 2047).
     last_is_encoded: bool,
-    /// Name pieces as mail-parser concatenates them. `has_name` is kept apart because an encoded word
-    /// may decode to nothing and still count as a name.
-    name: String,
-    has_name: bool,
+    /// Name pieces, joined by a space except around quoted text and adjacent encoded words.
+    name: Pieces<'a>,
     /// Address tokens, concatenated without separator.
-    mail: String,
+    mail: Pieces<'a>,
     addresses: Vec<Address>,
 }
 
-impl Replica {
-    /// Grows the current token to end before byte `end` (the byte just read), starting it if needed.
-    fn extend_token(&mut self, end: usize) {
-        let start = self.token.map_or(end - 1, |(s, _)| s);
+impl<'a> Replica<'a> {
+    /// Grows the current token over the bytes `from..end`, starting it at `from` if needed.
+    fn extend_token(&mut self, from: usize, end: usize) {
+        let start = self.token.map_or(from, |(s, _)| s);
         self.token = Some((start, end));
     }
 
-    fn add_token(&mut self, text: &str) {
+    fn add_token(&mut self, text: &'a str) {
         let Some((start, end)) = self.token.take() else {
             return;
         };
         let token = text.get(start..end).unwrap_or_default();
         match self.state {
-            State::Angle => self.mail.push_str(token),
-            State::Name if self.is_token_email => self.mail.push_str(token),
-            State::Name => self.push_name(token, true),
-            State::Quote => self.push_name(token, false),
+            State::Angle => self.mail.push(token, false),
+            State::Name if self.is_token_email => self.mail.push(token, false),
+            State::Name => self.name.push(token, true),
+            State::Quote => self.name.push(token, false),
         }
         self.is_token_email = false;
         self.is_token_start = true;
         self.last_is_encoded = false;
     }
 
-    fn add_encoded(&mut self, word: String) {
+    fn add_encoded(&mut self, word: &str) {
         let space = !self.last_is_encoded && self.state != State::Quote;
-        self.push_name(&word, space);
+        self.name.push_owned(word, space);
         self.last_is_encoded = true;
     }
 
-    fn push_name(&mut self, piece: &str, space: bool) {
-        if space && self.has_name {
-            self.name.push(' ');
-        }
-        self.name.push_str(piece);
-        self.has_name = true;
-    }
-
     fn add_address(&mut self) {
-        if !self.has_name && self.mail.is_empty() {
+        let name = self.name.take();
+        let email = self.mail.take();
+        if name.is_some() || email.is_some() {
+            self.addresses.push(Address { name, email });
+        }
+    }
+}
+
+/// Text made of pieces (mail-parser's token lists), borrowing the usual single piece rather than
+/// copying it into a buffer first: one exact-size allocation per finished string.
+#[derive(Default)]
+struct Pieces<'a> {
+    /// The only piece so far, when it is borrowed.
+    single: Option<&'a str>,
+    /// The pieces so far otherwise, concatenated (reused between addresses).
+    joined: String,
+    /// Whether any piece was added: an encoded word may decode to "" and still count.
+    any: bool,
+}
+
+impl<'a> Pieces<'a> {
+    /// Adds a piece, after a space when `space` and there are pieces already.
+    fn push(&mut self, piece: &'a str, space: bool) {
+        if !self.any {
+            self.single = Some(piece);
+            self.any = true;
             return;
         }
-        let name = self.has_name.then(|| std::mem::take(&mut self.name));
-        self.has_name = false;
-        let email = (!self.mail.is_empty()).then(|| std::mem::take(&mut self.mail));
-        self.addresses.push(Address { name, email });
+        self.push_owned(piece, space);
+    }
+
+    fn push_owned(&mut self, piece: &str, space: bool) {
+        if let Some(first) = self.single.take() {
+            self.joined.push_str(first);
+        }
+        if space && self.any {
+            self.joined.push(' ');
+        }
+        self.joined.push_str(piece);
+        self.any = true;
+    }
+
+    /// The text, if any piece was added, and a fresh start.
+    fn take(&mut self) -> Option<String> {
+        if !std::mem::take(&mut self.any) {
+            return None;
+        }
+        Some(match self.single.take() {
+            Some(s) => s.to_owned(),
+            None => {
+                let s = self.joined.clone();
+                self.joined.clear();
+                s
+            }
+        })
     }
 }

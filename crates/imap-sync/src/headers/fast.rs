@@ -174,7 +174,12 @@ fn stream_at(raw: &[u8], start: usize) -> MessageStream<'_> {
 fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> usize {
     let (value, end) = value_at(raw, start);
     if let Some(text) = unfold(value) {
-        out.subject = slow::subject_text(&text);
+        // Lines are already trimmed of SP, HT and CR; `trim` can still find other Unicode blanks.
+        out.subject = if text.trim().len() == text.len() {
+            text
+        } else {
+            slow::subject_text(&text)
+        };
         tally.count(Field::Subject, true);
         return end;
     }
@@ -189,7 +194,7 @@ fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally)
 /// of the block (no final line feed) is empty in mail-parser, so here too. `None` when the value holds
 /// `=?` or is not UTF-8 (mail-parser would decode or replace bytes).
 fn unfold(value: &[u8]) -> Option<String> {
-    if memchr::memmem::find(value, b"=?").is_some() {
+    if has_encoded_word_start(value) {
         return None;
     }
     let text = std::str::from_utf8(value).ok()?;
@@ -208,6 +213,12 @@ fn unfold(value: &[u8]) -> Option<String> {
         out.push_str(line);
     }
     Some(out)
+}
+
+/// Whether `=?` occurs (where mail-parser tries to decode an encoded word). Not `memmem::find`: building
+/// its searcher costs more than scanning a short value for `=`.
+fn has_encoded_word_start(value: &[u8]) -> bool {
+    memchr::memchr_iter(b'=', value).any(|i| value.get(i + 1) == Some(&b'?'))
 }
 
 fn addresses(
