@@ -76,6 +76,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The writer's page cache, in KiB (SQLite's negative `cache_size`).
 const WRITER_CACHE_KIB: i64 = -32 * 1024;
 
+/// Prepared statements the writer keeps (see `Store::open`).
+const WRITER_STATEMENT_CACHE: usize = 64;
+
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
@@ -141,6 +144,10 @@ impl Store {
         writer
             .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .db()?;
+        // rusqlite's statement cache is an LRU of 16 by default; a sync transaction cycles through about
+        // that many distinct statements per message (item lookups, updates, engine records), and an LRU
+        // cycled by one more statement than it holds misses every time (a full prepare each call).
+        writer.set_prepared_statement_cache_capacity(WRITER_STATEMENT_CACHE);
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .db()?;
