@@ -4,9 +4,11 @@
 //! # Layout
 //! - `store.rs`: [`Store`] (open, connections, subscribers). One writer connection behind a mutex,
 //!   a small pool of reader connections (WAL snapshots).
-//! - `commit.rs` + `txn*.rs`: [`Store::commit`] and the [`Txn`] write methods (`txn_mail_write.rs`: the
-//!   two per-message writes of a sync, kept lean). Every item write goes
+//! - `commit.rs` + `txn*.rs`: [`Store::commit`] and the [`Txn`] write methods. Every item write goes
 //!   through here: change id +1, one change-log row, one [`ChangeEvent`](inboxd_model::ChangeEvent).
+//!   The writes a sync repeats per message are kept lean: `txn_mail_write.rs` (no existence pre-checks,
+//!   constraint failures mapped to precise errors afterwards), `txn_hot.rs` (statements held for the
+//!   whole transaction), `addr_json.rs` (address JSON without serde). `sync/`: the engine's key/value state.
 //! - `accounts.rs` / `account.rs`: account operations / types.
 //! - `reads.rs` / `read.rs`: reads on `Store` / row loaders shared with `Txn`.
 //! - `log.rs`: the change log (redo log), commit seqs, trimming.
@@ -46,6 +48,8 @@ mod error;
 mod item;
 mod log;
 mod migrations;
+#[cfg(test)]
+mod plan_tests;
 mod read;
 mod reads;
 mod search;

@@ -315,7 +315,7 @@ pub(crate) fn item(
 }
 
 /// The table holding an id, in the order `items` lists kinds (ids are unique across tables).
-const ITEM_TABLE: &str = "SELECT 1 FROM folders WHERE account = ?1 AND id = ?2 \
+pub(crate) const ITEM_TABLE: &str = "SELECT 1 FROM folders WHERE account = ?1 AND id = ?2 \
      UNION ALL SELECT 2 FROM messages WHERE account = ?1 AND id = ?2 \
      UNION ALL SELECT 3 FROM conversations WHERE account = ?1 AND id = ?2 \
      UNION ALL SELECT 4 FROM items WHERE account = ?1 AND id = ?2 LIMIT 1";

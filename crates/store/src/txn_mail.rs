@@ -12,11 +12,12 @@ use crate::read::{self, Filter};
 use crate::txn_mail_write::{CONVERSATION_EXISTS, FOLDER_EXISTS, MESSAGE_EXISTS};
 use crate::{StoreError, Txn};
 
-static MESSAGE_FLAGS: &str = "SELECT flags FROM messages WHERE account = ?1 AND id = ?2";
-static MESSAGE_PLACE: &str = "SELECT folder, imap_uid FROM messages WHERE account = ?1 AND id = ?2";
-static MESSAGE_BODY: &str =
+pub(crate) static MESSAGE_FLAGS: &str = "SELECT flags FROM messages WHERE account = ?1 AND id = ?2";
+pub(crate) static MESSAGE_PLACE: &str =
+    "SELECT folder, imap_uid FROM messages WHERE account = ?1 AND id = ?2";
+pub(crate) static MESSAGE_BODY: &str =
     "SELECT snippet, has_attachments, body_fetched FROM messages WHERE account = ?1 AND id = ?2";
-static MESSAGE_CONVERSATION: &str =
+pub(crate) static MESSAGE_CONVERSATION: &str =
     "SELECT conversation FROM messages WHERE account = ?1 AND id = ?2";
 
 impl Txn<'_> {

@@ -31,7 +31,7 @@ static INSERT_CONVERSATION: &str = "INSERT INTO conversations (account, id, subj
 
 /// Changes a row only if some value differs (`IS`: NULL-safe), so "nothing changed" and "no such
 /// conversation" both report 0 rows; `put_conversation` tells them apart only then.
-static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
+pub(crate) static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
      first_date = ?5, last_date = ?6, message_count = ?7, unread_count = ?8, flagged = ?9, \
      has_attachments = ?10, snippet = ?11, mod_change = ?12 \
      WHERE account = ?1 AND id = ?2 AND NOT (subject IS ?3 AND participants IS ?4 \
