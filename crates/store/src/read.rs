@@ -11,7 +11,7 @@ use crate::codec::{
     addrs_from_json, attrs_from_json, split_words, to_i64, to_u64, ts, type_from_letter,
 };
 use crate::error::DbExt;
-use crate::item::{Conversation, Folder, GenericItem, Item, Message};
+use crate::item::{Conversation, Folder, GenericItem, Item, ItemKind, Message};
 use crate::txn::change_col;
 
 /// Which rows of one account to load. `InConversation` and `Uid` apply to messages only.
@@ -285,24 +285,18 @@ pub(crate) fn item(
 ) -> Result<Option<Item>, StoreError> {
     // Which table first (one indexed probe each), then only that table's loader: a sync looks up an item
     // per message it already has, and running all four loaders cost four times the one that answers.
-    let table: Option<i64> = conn
-        .prepare_cached(ITEM_TABLE)
-        .db()?
-        .query_row(params![account, id.0], |r| r.get(0))
-        .optional()
-        .db()?;
     let filter = Filter::Id(id);
-    let found = match table {
+    let found = match item_kind(conn, account, id)? {
         None => None,
-        Some(1) => folders(conn, account, filter)?
+        Some(ItemKind::Folder) => folders(conn, account, filter)?
             .into_iter()
             .next()
             .map(Item::Folder),
-        Some(2) => messages(conn, account, filter)?
+        Some(ItemKind::Message) => messages(conn, account, filter)?
             .into_iter()
             .next()
             .map(Item::Message),
-        Some(3) => conversations(conn, account, filter)?
+        Some(ItemKind::Conversation) => conversations(conn, account, filter)?
             .into_iter()
             .next()
             .map(Item::Conversation),
@@ -314,8 +308,34 @@ pub(crate) fn item(
     Ok(found)
 }
 
-/// The table holding an id, in the order `items` lists kinds (ids are unique across tables).
-pub(crate) const ITEM_TABLE: &str = "SELECT 1 FROM folders WHERE account = ?1 AND id = ?2 \
-     UNION ALL SELECT 2 FROM messages WHERE account = ?1 AND id = ?2 \
-     UNION ALL SELECT 3 FROM conversations WHERE account = ?1 AND id = ?2 \
-     UNION ALL SELECT 4 FROM items WHERE account = ?1 AND id = ?2 LIMIT 1";
+/// The kind of the item with this id, without loading it.
+pub(crate) fn item_kind(
+    conn: &Connection,
+    account: i64,
+    id: ItemId,
+) -> Result<Option<ItemKind>, StoreError> {
+    let found: Option<(i64, Option<String>)> = conn
+        .prepare_cached(ITEM_TABLE)
+        .db()?
+        .query_row(params![account, id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .db()?;
+    Ok(found.map(|(table, letter)| match table {
+        1 => ItemKind::Folder,
+        2 => ItemKind::Message,
+        3 => ItemKind::Conversation,
+        // Stored types are always generic ones (checked on creation), as in `Item::kind`.
+        _ => letter
+            .as_deref()
+            .and_then(type_from_letter)
+            .and_then(ItemKind::generic)
+            .unwrap_or(ItemKind::Document),
+    }))
+}
+
+/// The table holding an id (and a typed item's type letter), in the order `items` lists kinds (ids are
+/// unique across tables).
+pub(crate) const ITEM_TABLE: &str = "SELECT 1, NULL FROM folders WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 2, NULL FROM messages WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 3, NULL FROM conversations WHERE account = ?1 AND id = ?2 \
+     UNION ALL SELECT 4, type FROM items WHERE account = ?1 AND id = ?2 LIMIT 1";

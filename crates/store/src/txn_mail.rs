@@ -199,6 +199,12 @@ impl Txn<'_> {
         read::item(self.conn(), self.key(), id)
     }
 
+    /// The kind of an item of this account (`None`: no such item), without loading it: the cheap
+    /// existence check (`item` decodes the whole row, a message's addresses and references included).
+    pub fn item_kind(&self, id: ItemId) -> Result<Option<ItemKind>, StoreError> {
+        read::item_kind(self.conn(), self.key(), id)
+    }
+
     /// All folders, ascending by id.
     pub fn folders(&self) -> Result<Vec<Folder>, StoreError> {
         read::folders(self.conn(), self.key(), Filter::All)

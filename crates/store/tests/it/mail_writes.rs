@@ -4,7 +4,7 @@
 
 use inboxd_model::{ItemId, ItemType, Timestamp};
 use inboxd_store::{
-    Address, ConversationSummary, Item, NewFolder, NewMessage, StoreError, folder_ids,
+    Address, ConversationSummary, Item, ItemKind, NewFolder, NewMessage, StoreError, folder_ids,
 };
 
 use crate::support::{T0, account, store};
@@ -305,7 +305,7 @@ fn message_updates_compare_only_their_columns_and_keep_their_errors() {
 }
 
 #[test]
-fn item_finds_every_kind_by_id() {
+fn item_and_item_kind_find_every_kind_by_id() {
     let (_d, s) = store();
     let a = account(&s, "a@example.com");
     let (c, m, contact) = s
@@ -315,6 +315,17 @@ fn item_finds_every_kind_by_id() {
             let attrs = [("fullName".to_string(), "Bob".to_string())].into();
             let contact = t.create_item(ItemType::Contact, folder_ids::CONTACTS, &attrs)?;
             assert!(matches!(t.item(m)?, Some(Item::Message(x)) if x.conversation == Some(c)));
+            let kinds = [folder_ids::INBOX, m, c, contact, ItemId(9999)].map(|id| t.item_kind(id));
+            assert_eq!(
+                kinds,
+                [
+                    Ok(Some(ItemKind::Folder)),
+                    Ok(Some(ItemKind::Message)),
+                    Ok(Some(ItemKind::Conversation)),
+                    Ok(Some(ItemKind::Contact)),
+                    Ok(None)
+                ]
+            );
             Ok((c, m, contact))
         })
         .unwrap()
