@@ -80,72 +80,28 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
         if class(ch) & DECLINED != 0 {
             return None;
         }
-        match (ch, p.state) {
-            (b'\n', state) => {
-                p.add_token(text);
-                // A continuation goes on; outside quotes its first blank is consumed (mail-parser's
-                // `try_next_is_space`), inside quotes it becomes part of the quoted token.
-                if !matches!(value.get(i), Some(b' ' | b'\t')) {
-                    break;
-                }
-                if state != State::Quote {
-                    i += 1;
-                    p.is_token_start = true;
-                }
-                continue;
+        match p.special(ch, value, text, &mut i) {
+            Step::Next => {}
+            Step::End => break,
+            Step::TokenByte => {
+                p.is_token_start = false;
+                p.extend_token(i - 1, i);
             }
-            (b',', State::Name) => {
-                p.add_token(text);
-                p.add_address();
-                continue;
-            }
-            (b'<', State::Name) => {
-                // A pending `x@y` token before `<` is a name, not an address (mail-parser's rule).
-                p.is_token_email = false;
-                p.add_token(text);
-                p.state = State::Angle;
-                continue;
-            }
-            (b'>', State::Angle) => {
-                p.add_token(text);
-                p.state = State::Name;
-                continue;
-            }
-            (b'"', State::Name | State::Quote) => {
-                // The pending token is added in the quote state, opening or closing: a token right
-                // before an opening quote counts as quoted text (no space, never an address).
-                let closing = p.state == State::Quote;
-                p.state = State::Quote;
-                p.add_token(text);
-                p.state = if closing { State::Name } else { State::Quote };
-                continue;
-            }
-            (b'@', State::Name) => p.is_token_email = true,
-            (b'=', _) if p.is_token_start && value.get(i) == Some(&b'?') => {
-                if let Some((word, len)) = decode_word(value.get(i..).unwrap_or_default()) {
-                    i += len;
-                    p.add_token(text);
-                    p.add_encoded(&word);
-                    continue;
-                }
-            }
-            (b' ' | b'\t', state) => {
-                p.is_token_start = true;
-                if state == State::Quote {
-                    p.extend_token(i - 1, i);
-                }
-                continue;
-            }
-            (b'\r', _) => continue,
-            _ => {}
         }
-        p.is_token_start = false;
-        p.extend_token(i - 1, i);
     }
     // At the end of the block (no line feed) mail-parser drops the pending token: mirrored by not
     // adding it here.
     p.add_address();
     Some(p.addresses)
+}
+
+/// What to do after a special byte.
+enum Step {
+    Next,
+    /// The field ended (a line feed not followed by a blank).
+    End,
+    /// The byte is token text after all (e.g. `@`, or `=` that starts no encoded word).
+    TokenByte,
 }
 
 /// An encoded word starting at the `?` after `=`: mail-parser's decoding and the bytes it consumed.
@@ -196,6 +152,68 @@ struct Replica<'a> {
 }
 
 impl<'a> Replica<'a> {
+    /// mail-parser's handling of byte `ch` (just read; `i` is past it) when [`CLASS`] marks it special
+    /// in the current state.
+    fn special(&mut self, ch: u8, value: &[u8], text: &'a str, i: &mut usize) -> Step {
+        match (ch, self.state) {
+            (b'\n', state) => {
+                self.add_token(text);
+                // A continuation goes on; outside quotes its first blank is consumed (mail-parser's
+                // `try_next_is_space`), inside quotes it becomes part of the quoted token.
+                if !matches!(value.get(*i), Some(b' ' | b'\t')) {
+                    return Step::End;
+                }
+                if state != State::Quote {
+                    *i += 1;
+                    self.is_token_start = true;
+                }
+            }
+            (b',', State::Name) => {
+                self.add_token(text);
+                self.add_address();
+            }
+            (b'<', State::Name) => {
+                // A pending `x@y` token before `<` is a name, not an address (mail-parser's rule).
+                self.is_token_email = false;
+                self.add_token(text);
+                self.state = State::Angle;
+            }
+            (b'>', State::Angle) => {
+                self.add_token(text);
+                self.state = State::Name;
+            }
+            (b'"', State::Name | State::Quote) => {
+                // The pending token is added in the quote state, opening or closing: a token right
+                // before an opening quote counts as quoted text (no space, never an address).
+                let closing = self.state == State::Quote;
+                self.state = State::Quote;
+                self.add_token(text);
+                self.state = if closing { State::Name } else { State::Quote };
+            }
+            (b'@', State::Name) => {
+                self.is_token_email = true;
+                return Step::TokenByte;
+            }
+            (b'=', _) if self.is_token_start && value.get(*i) == Some(&b'?') => {
+                let Some((word, len)) = decode_word(value.get(*i..).unwrap_or_default()) else {
+                    return Step::TokenByte;
+                };
+                *i += len;
+                self.add_token(text);
+                self.add_encoded(&word);
+            }
+            (b' ' | b'\t', state) => {
+                self.is_token_start = true;
+                if state == State::Quote {
+                    self.extend_token(*i - 1, *i);
+                }
+            }
+            (b'\r', _) => {}
+            _ => return Step::TokenByte,
+        }
+        Step::Next
+    }
+
     /// Grows the current token over the bytes `from..end`, starting it at `from` if needed.
     fn extend_token(&mut self, from: usize, end: usize) {
         let start = self.token.map_or(from, |(s, _)| s);
