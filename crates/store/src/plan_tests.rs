@@ -6,6 +6,7 @@ use crate::read::ITEM_TABLE;
 use crate::txn_mail::{MESSAGE_BODY, MESSAGE_CONVERSATION, MESSAGE_FLAGS, MESSAGE_PLACE};
 use crate::txn_mail_write::{
     CONVERSATION_EXISTS, FOLDER_EXISTS, MESSAGE_EXISTS, UPDATE_CONVERSATION,
+    UPDATE_CONVERSATION_AGAIN,
 };
 use crate::{Store, StoreOptions};
 
@@ -36,6 +37,7 @@ fn per_message_lookups_search_by_primary_key() {
         CONVERSATION_EXISTS,
         MESSAGE_EXISTS,
         UPDATE_CONVERSATION,
+        UPDATE_CONVERSATION_AGAIN,
     ] {
         let p = plan(&store, sql);
         assert!(p.contains("SEARCH"), "{sql}: {p}");

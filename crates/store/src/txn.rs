@@ -139,6 +139,12 @@ impl<'c> Txn<'c> {
         Ok(())
     }
 
+    /// Whether `id` was created or modified earlier in this transaction: its `mod_change` already is
+    /// the pending change id.
+    pub(crate) fn touched(&self, id: ItemId) -> bool {
+        self.changed.contains(&id)
+    }
+
     /// Records that `id` was created or modified.
     pub(crate) fn touch(&mut self, id: ItemId, kind: ItemKind) {
         if !self.deleted.contains_key(&id) {

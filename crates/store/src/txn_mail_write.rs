@@ -29,6 +29,16 @@ static INSERT_CONVERSATION: &str = "INSERT INTO conversations (account, id, subj
      first_date, last_date, message_count, unread_count, flagged, has_attachments, snippet, \
      created_change, mod_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
 
+/// `UPDATE_CONVERSATION` for a conversation already written in this transaction: `mod_change` is
+/// already the pending change id, and leaving it out of the SET spares the `conversations_mod` index
+/// entry's delete and re-insert (threads get several messages per sync batch).
+pub(crate) static UPDATE_CONVERSATION_AGAIN: &str = "UPDATE conversations SET subject = ?3, \
+     participants = ?4, first_date = ?5, last_date = ?6, message_count = ?7, unread_count = ?8, \
+     flagged = ?9, has_attachments = ?10, snippet = ?11 \
+     WHERE account = ?1 AND id = ?2 AND mod_change = ?12 AND NOT (subject IS ?3 AND participants IS ?4 \
+     AND first_date IS ?5 AND last_date IS ?6 AND message_count IS ?7 AND unread_count IS ?8 \
+     AND flagged IS ?9 AND has_attachments IS ?10 AND snippet IS ?11)";
+
 /// Changes a row only if some value differs (`IS`: NULL-safe), so "nothing changed" and "no such
 /// conversation" both report 0 rows; `put_conversation` tells them apart only then.
 pub(crate) static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject = ?3, participants = ?4, \
@@ -39,6 +49,33 @@ pub(crate) static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject 
      AND flagged IS ?9 AND has_attachments IS ?10 AND snippet IS ?11)";
 
 impl Txn<'_> {
+    /// Runs one of the conversation statements (they share their parameters); the rows it changed.
+    fn write_conversation(
+        &mut self,
+        sql: &'static str,
+        id: ItemId,
+        c: &ConversationSummary,
+    ) -> Result<usize, StoreError> {
+        let change = self.change_sql()?;
+        let key = self.key();
+        self.hot(sql)?
+            .execute(params![
+                key,
+                id.0,
+                c.subject,
+                addrs_to_json(&c.participants),
+                ts_sql(c.first_date)?,
+                ts_sql(c.last_date)?,
+                i64::from(c.message_count),
+                i64::from(c.unread_count),
+                c.flagged,
+                c.has_attachments,
+                c.snippet,
+                change,
+            ])
+            .db()
+    }
+
     /// Whether the row `sql` (one of the `*_EXISTS` statements) asks about exists.
     pub(crate) fn exists(&self, sql: &'static str, id: ItemId) -> Result<bool, StoreError> {
         self.conn()
@@ -116,29 +153,17 @@ impl Txn<'_> {
     /// Creates (`id: None`) or replaces (`id: Some`, `NoSuchItem` if it is not a conversation) a
     /// conversation summary. Replacing with identical values touches nothing.
     pub fn put_conversation(&mut self, c: ConversationSummary) -> Result<ItemId, StoreError> {
+        let again = c.id.is_some_and(|id| self.touched(id));
         let (id, sql) = match c.id {
+            Some(id) if again => (id, UPDATE_CONVERSATION_AGAIN),
             Some(id) => (id, UPDATE_CONVERSATION),
             None => (self.peek_item_id()?, INSERT_CONVERSATION),
         };
-        let change = self.change_sql()?;
-        let key = self.key();
-        let written = self
-            .hot(sql)?
-            .execute(params![
-                key,
-                id.0,
-                c.subject,
-                addrs_to_json(&c.participants),
-                ts_sql(c.first_date)?,
-                ts_sql(c.last_date)?,
-                i64::from(c.message_count),
-                i64::from(c.unread_count),
-                c.flagged,
-                c.has_attachments,
-                c.snippet,
-                change,
-            ])
-            .db()?;
+        let mut written = self.write_conversation(sql, id, &c)?;
+        if written == 0 && again {
+            // Not settled by the shortcut's `mod_change` guard: the full statement decides.
+            written = self.write_conversation(UPDATE_CONVERSATION, id, &c)?;
+        }
         if written == 0 {
             // Only an UPDATE changes no row: the values were the same, or there is no such conversation.
             return match self.exists(CONVERSATION_EXISTS, id)? {

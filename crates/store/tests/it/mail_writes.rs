@@ -342,3 +342,63 @@ fn item_and_item_kind_find_every_kind_by_id() {
     );
     assert_eq!(s.item(&a, ItemId(9999)).unwrap(), None);
 }
+
+#[test]
+fn a_conversation_replaced_several_times_in_one_transaction_keeps_the_last_values() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let before = s.change_id(&a).unwrap();
+    let (c, repeat) = s
+        .commit(&a, T0, |t| {
+            let c = t.put_conversation(summary("x"))?;
+            for n in 3..6 {
+                let again = ConversationSummary {
+                    id: Some(c),
+                    message_count: n,
+                    ..summary("x")
+                };
+                assert_eq!(t.put_conversation(again)?, c);
+            }
+            // The same values again, then a missing id: as outside a repeat.
+            let same = ConversationSummary {
+                id: Some(c),
+                message_count: 5,
+                ..summary("x")
+            };
+            let repeat = t.put_conversation(same)?;
+            let missing = t.put_conversation(ConversationSummary {
+                id: Some(ItemId(9999)),
+                ..summary("x")
+            });
+            assert_eq!(missing, Err(StoreError::NoSuchItem));
+            Ok((c, repeat))
+        })
+        .unwrap()
+        .value;
+    assert_eq!(repeat, c);
+    let Some(Item::Conversation(stored)) = s.item(&a, c).unwrap() else {
+        panic!("conversation {c} gone")
+    };
+    let now = s.change_id(&a).unwrap();
+    assert_eq!(now.0, before.0 + 1);
+    assert_eq!(
+        (
+            stored.message_count,
+            stored.created_change,
+            stored.mod_change
+        ),
+        (5, now, now)
+    );
+    // A later transaction's first replace stamps its own change id.
+    s.commit(&a, T0, |t| {
+        t.put_conversation(ConversationSummary {
+            id: Some(c),
+            message_count: 6,
+            ..summary("x")
+        })
+    })
+    .unwrap();
+    let changes = s.changes_since(&a, now).unwrap();
+    assert_eq!(changes.changed.len(), 1);
+    assert_eq!(changes.changed[0].mod_change(), s.change_id(&a).unwrap());
+}
