@@ -12,8 +12,8 @@ use mail_parser::parsers::MessageStream;
 use crate::Address;
 
 /// Byte classes, one bit per [`State`]: set when the byte needs the state machine in that state. Bytes
-/// with no bit set only extend the current token, so runs of them are skipped in a tight loop (most of
-/// an address list is names and addresses, between few delimiters).
+/// with no bit set (blanks included) are handled a run at a time ([`Replica::run`]): most of an address
+/// list is names and addresses, between few delimiters.
 const IN_NAME: u8 = 1;
 const IN_ANGLE: u8 = 2;
 const IN_QUOTE: u8 = 4;
@@ -25,8 +25,6 @@ static CLASS: [u8; 256] = {
     let mut c = [0u8; 256];
     c[b'\n' as usize] = ALL;
     c[b'\r' as usize] = ALL;
-    c[b' ' as usize] = ALL;
-    c[b'\t' as usize] = ALL;
     c[b'=' as usize] = ALL;
     c[b',' as usize] = IN_NAME;
     c[b'<' as usize] = IN_NAME;
@@ -69,9 +67,8 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
             .iter()
             .position(|&b| class(b) & mask != 0)
             .unwrap_or(rest.len());
-        if i > run {
-            p.is_token_start = false;
-            p.extend_token(run, i);
+        if let Some(bytes) = value.get(run..i).filter(|b| !b.is_empty()) {
+            p.run(run, bytes);
         }
         let Some(&ch) = value.get(i) else {
             break;
@@ -202,16 +199,24 @@ impl<'a> Replica<'a> {
                 self.add_token(text);
                 self.add_encoded(&word);
             }
-            (b' ' | b'\t', state) => {
-                self.is_token_start = true;
-                if state == State::Quote {
-                    self.extend_token(*i - 1, *i);
-                }
-            }
             (b'\r', _) => {}
             _ => return Step::TokenByte,
         }
         Step::Next
+    }
+
+    /// A run of ordinary bytes and blanks at `from`: what mail-parser does byte by byte. Blanks set
+    /// `is_token_start` and other bytes clear it; outside quotes blanks do not extend the token (it runs
+    /// from its first to its last non-blank byte), inside quotes they do.
+    fn run(&mut self, from: usize, bytes: &[u8]) {
+        let blank = |b: &u8| matches!(b, b' ' | b'\t');
+        if self.state == State::Quote {
+            self.extend_token(from, from + bytes.len());
+        } else if let Some(first) = bytes.iter().position(|b| !blank(b)) {
+            let last = bytes.iter().rposition(|b| !blank(b)).unwrap_or(first);
+            self.extend_token(from + first, from + last + 1);
+        }
+        self.is_token_start = bytes.last().is_some_and(blank);
     }
 
     /// Grows the current token over the bytes `from..end`, starting it at `from` if needed.
