@@ -3,7 +3,9 @@
 
 use inboxd_imap_sync::{Batch, ConvId, Conversation, Message, MessageWrite, Umid};
 use inboxd_model::{ItemId, Timestamp};
-use inboxd_store::{Address as StoreAddress, ConversationSummary, NewMessage, StoreError, Txn};
+use inboxd_store::{
+    Address as StoreAddress, ConversationSummary, ItemKind, NewMessage, StoreError, Txn,
+};
 
 use super::codec::{self, space};
 use super::mirror::Mirror;
@@ -133,7 +135,10 @@ fn put_message(
     let conv = mirror.convs.get(&m.conv).copied();
     let flags = clean_flags(m.flags.as_slice());
     let existing = match mirror.messages.get(&umid) {
-        Some(item) => txn.item(*item)?.map(|_| *item),
+        Some(item) => txn
+            .item_kind(*item)?
+            .filter(|k| *k == ItemKind::Message)
+            .map(|_| *item),
         None => None,
     };
     let item = match existing {

@@ -84,6 +84,29 @@ impl Tally {
 /// Parses `raw` (already cut to `MAX_HEADER_BYTES`), or `None` when the block must go through the
 /// mail-parser-only path.
 pub(super) fn parse(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
+    parse_fields(raw, tally, Mode::Fields)
+}
+
+/// Parses a whole header block as `parse(select_fields(raw))` would, skipping the other fields in the
+/// same pass instead of copying the wanted ones out first (the copy cost as much as the parse). `None`
+/// whenever that equality is not certain, and the caller selects and parses as usual: a wanted field
+/// spelled `Name :`, a value the fast parsers refuse (mail-parser's fallback reads on past the value's
+/// end in corner cases, and what follows differs once other fields are left in), or no wanted field.
+pub(super) fn parse_whole(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
+    parse_fields(raw, tally, Mode::Whole)
+}
+
+/// What [`parse_fields`] is given: a `HEADER.FIELDS` block, or a whole header block.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Fields,
+    Whole,
+}
+
+fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeaders> {
+    let fallbacks = |t: &Tally| t.fallback.iter().sum::<u64>();
+    let fallbacks_before = fallbacks(tally);
+    let mut any_field = false;
     let mut out = ParsedHeaders {
         parsed: true,
         ..ParsedHeaders::default()
@@ -94,10 +117,28 @@ pub(super) fn parse(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
     loop {
         let rest = raw.get(pos..).unwrap_or_default();
         // mail-parser stops at the blank line (a lone `\r` before it is skipped as a blank).
-        if rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n") {
+        if rest.starts_with(b"\n") || rest.starts_with(b"\r\n") {
             break;
         }
-        let (field, name_len) = field_name(rest)?;
+        if rest.is_empty() {
+            // A block without its blank line: `select_fields` adds one when it drops a field, which
+            // completes a value cut by the end; only the fields path can tell.
+            if mode == Mode::Whole {
+                return None;
+            }
+            break;
+        }
+        let (field, name_len) = match (field_name(rest), mode) {
+            (Some(f), _) => f,
+            (None, Mode::Fields) => return None,
+            // A field `select_fields` keeps that the fast path would refuse (`Name :`).
+            (None, Mode::Whole) if super::is_wanted(line_at(rest)) => return None,
+            (None, Mode::Whole) => {
+                pos = value_end(raw, pos);
+                continue;
+            }
+        };
+        any_field = true;
         let start = pos + name_len + 1;
         pos = match field {
             Field::MessageId | Field::InReplyTo | Field::References => {
@@ -118,9 +159,12 @@ pub(super) fn parse(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
             Field::Date => sent_date(raw, start, &mut out, tally),
         };
     }
-    if pos == 0 {
+    if !any_field {
         // No field at all: mail-parser says "not parsed"; leave that verdict to it.
         tally.blocks_refused += 1;
+        return None;
+    }
+    if mode == Mode::Whole && fallbacks(tally) != fallbacks_before {
         return None;
     }
     // `Message::header_raw` semantics: the bytes after the colon up to the value's end, line feeds of
@@ -143,6 +187,12 @@ fn field_name(line: &[u8]) -> Option<(Field, usize)> {
         .into_iter()
         .find(|f| f.name().eq_ignore_ascii_case(name))
         .map(|f| (f, colon))
+}
+
+/// The first line of `rest`, its line feed included.
+fn line_at(rest: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+    rest.get(..end).unwrap_or(rest)
 }
 
 /// Where the value starting at `start` ends: after the first line feed not followed by a blank, or at

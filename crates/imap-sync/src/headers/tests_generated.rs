@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::tests_equivalence::assert_same;
+use super::tests_equivalence::{assert_same, assert_same_whole};
 
 /// Pieces of address field values, mixing the fast grammar with everything it must refuse.
 const ADDRESS_PIECES: &[&str] = &[
@@ -189,6 +189,7 @@ proptest! {
     #[test]
     fn generated_blocks_parse_the_same(b in block()) {
         assert_same(&b);
+        assert_same_whole(&b);
     }
 
     #[test]
@@ -196,10 +197,12 @@ proptest! {
         // Blocks ending anywhere, e.g. inside a value or between CR and LF.
         let at = cut.index(b.len() + 1);
         assert_same(b.get(..at).unwrap_or_default());
+        assert_same_whole(b.get(..at).unwrap_or_default());
     }
 
     #[test]
     fn random_bytes_parse_the_same(b in proptest::collection::vec(any::<u8>(), 0..120)) {
         assert_same(&b);
+        assert_same_whole(&b);
     }
 }

@@ -19,7 +19,7 @@ use inboxd_threading::Resolution;
 use super::{Cx, Job, JobSpec, Step, check_uid_validity, sync_conv, sync_merge};
 use crate::config::HeaderFetch;
 use crate::headers::{
-    HEADER_FIELDS, ParsedHeaders, parse_headers, select_fields, synthesize_message_id,
+    HEADER_FIELDS, ParsedHeaders, parse_header_block, select_fields, synthesize_message_id,
 };
 use crate::plan::Task;
 use crate::reply::{Fetched, Reply};
@@ -226,11 +226,17 @@ fn thread_message(
     uid: u32,
     f: &Fetched<'_>,
 ) -> crate::ConvId {
-    // A whole header block is cut down to the fields a HEADER.FIELDS fetch returns, byte for byte, so the
-    // parse and a synthesized Message-ID do not depend on the fetch mode.
-    let raw = &select_fields(f.body().unwrap_or_default());
-    let mut headers = parse_headers(raw);
-    if !headers.parsed && !raw.iter().all(u8::is_ascii_whitespace) {
+    // A whole header block parses exactly like the fields a HEADER.FIELDS fetch returns (cut from it byte
+    // for byte, in one pass when possible), so the parse and a synthesized Message-ID do not depend on the
+    // fetch mode. The cut copy is only made when it is needed.
+    let block = f.body().unwrap_or_default();
+    let mut headers = parse_header_block(block);
+    let synthesized = headers.thread.message_id.is_none();
+    let raw = (synthesized || !headers.parsed).then(|| select_fields(block));
+    if let Some(raw) = &raw
+        && !headers.parsed
+        && !raw.iter().all(u8::is_ascii_whitespace)
+    {
         report(
             cx,
             folder,
@@ -240,11 +246,10 @@ fn thread_message(
             "header block did not parse",
         );
     }
-    let synthesized = headers.thread.message_id.is_none();
-    if synthesized {
+    if let Some(raw) = raw.filter(|_| synthesized) {
         let validity = cx.db.sync_state(folder).uid_validity.unwrap_or(0);
         let fallback = format!("{folder}.{validity}.{uid}");
-        headers.thread.message_id = Some(synthesize_message_id(raw, &fallback));
+        headers.thread.message_id = Some(synthesize_message_id(&raw, &fallback));
         report(
             cx,
             folder,
