@@ -33,6 +33,7 @@ pub(super) enum Field {
 }
 
 impl Field {
+    #[cfg(test)]
     pub(super) const ALL: [Field; 8] = [
         Field::From,
         Field::To,
@@ -128,12 +129,10 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
             }
             break;
         }
-        let (field, name_len) = match (field_name(rest), mode) {
-            (Some(f), _) => f,
-            (None, Mode::Fields) => return None,
-            // A field `select_fields` keeps that the fast path would refuse (`Name :`).
-            (None, Mode::Whole) if super::is_wanted(line_at(rest)) => return None,
-            (None, Mode::Whole) => {
+        let (field, name_len) = match (classify(rest), mode) {
+            (Line::Field(field, name_len), _) => (field, name_len),
+            (_, Mode::Fields) | (Line::Refuse, Mode::Whole) => return None,
+            (Line::Other, Mode::Whole) => {
                 pos = value_end(raw, pos);
                 continue;
             }
@@ -177,22 +176,57 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
     Some(out)
 }
 
-/// The field a header line starts and the length of its name, when the line is exactly `Name:` for one
-/// of the eight names (any case). Anything else (`Name :`, other fields, junk) is `None`.
-fn field_name(line: &[u8]) -> Option<(Field, usize)> {
-    // The longest name is `In-Reply-To` (11 bytes): look for the colon no further.
-    let colon = memchr::memchr(b':', line.get(..12).unwrap_or(line))?;
-    let name = line.get(..colon)?;
-    Field::ALL
-        .into_iter()
-        .find(|f| f.name().eq_ignore_ascii_case(name))
-        .map(|f| (f, colon))
+/// What a header line starting at `rest` is.
+enum Line {
+    /// Exactly `Name:` for one of the eight names (any case): the field and the length of its name.
+    Field(Field, usize),
+    /// One `select_fields` keeps that the fast path refuses (`Name :`), or possibly one (refusing is
+    /// always safe: the caller selects and parses as usual).
+    Refuse,
+    /// Anything `select_fields` drops: other fields, junk, continuation lines.
+    Other,
 }
 
-/// The first line of `rest`, its line feed included.
-fn line_at(rest: &[u8]) -> &[u8] {
-    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
-    rest.get(..end).unwrap_or(rest)
+/// Classifies the line at `rest`. Most lines of a whole block (Received, DKIM, ARC, List-, X-) are told
+/// apart by their first letter; the rest by the name before the first colon. `Other` is exact: if the
+/// line has a colon it is that first colon (a name that runs into the next line never matches), and
+/// without one `select_fields` drops the line too.
+fn classify(rest: &[u8]) -> Line {
+    let Some(first) = rest.first().map(u8::to_ascii_uppercase) else {
+        return Line::Other;
+    };
+    if !matches!(first, b'F' | b'T' | b'C' | b'S' | b'D' | b'M' | b'R' | b'I') {
+        return Line::Other;
+    }
+    let Some(colon) = memchr::memchr(b':', rest) else {
+        return Line::Other;
+    };
+    let name = rest.get(..colon).unwrap_or_default();
+    if let Some(field) = Field::named(name) {
+        return Line::Field(field, colon);
+    }
+    if Field::named(name.trim_ascii_end()).is_some() {
+        return Line::Refuse;
+    }
+    Line::Other
+}
+
+impl Field {
+    /// The field called `name` (any case).
+    fn named(name: &[u8]) -> Option<Field> {
+        let candidates: &[Field] = match name.len() {
+            2 => &[Field::To, Field::Cc],
+            4 => &[Field::From, Field::Date],
+            7 => &[Field::Subject],
+            10 => &[Field::MessageId, Field::References],
+            11 => &[Field::InReplyTo],
+            _ => return None,
+        };
+        candidates
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
 }
 
 /// Where the value starting at `start` ends: after the first line feed not followed by a blank, or at

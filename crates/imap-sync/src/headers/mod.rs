@@ -81,7 +81,7 @@ pub fn select_fields(raw: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// Whether a header line starts one of [`HEADER_FIELDS`] (`Name:`, or the obsolete `Name :`).
-pub(super) fn is_wanted(line: &[u8]) -> bool {
+fn is_wanted(line: &[u8]) -> bool {
     // Most lines of a real header block (Received, DKIM, ARC, X-…) fail on the first letter.
     let Some(first) = line.first().map(u8::to_ascii_uppercase) else {
         return false;
