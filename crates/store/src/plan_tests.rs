@@ -48,3 +48,24 @@ fn per_message_lookups_search_by_primary_key() {
         assert!(p.contains("(account=? AND id=?)"), "{sql}: {p}");
     }
 }
+
+#[test]
+fn filtered_message_loads_use_the_filter_index() {
+    use crate::read::{Filter, MESSAGES, by_header_id_sql, load_sql};
+    use inboxd_model::{ChangeId, ItemId};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    for (filter, column) in [
+        (Filter::InConversation(ItemId(1)), "conversation=?"),
+        (Filter::InFolder(ItemId(1)), "folder=?"),
+        (Filter::Uid(ItemId(1), 1), "imap_uid=?"),
+        (Filter::ModAfter(ChangeId(1)), "mod_change>?"),
+    ] {
+        let (sql, _) = load_sql(&MESSAGES, filter).unwrap();
+        let p = plan(&store, &sql);
+        // Not the primary key's `(account=?)` walk over the whole mailbox.
+        assert!(p.contains(column), "{filter:?}: {p}");
+    }
+    let p = plan(&store, &by_header_id_sql());
+    assert!(p.contains("message_id=?"), "{p}");
+}
