@@ -79,35 +79,6 @@ async fn run(mbox: &Path) -> Vec<Row> {
         note: format!("{n} messages, parse only"),
     });
 
-    let t = Instant::now();
-    let (n, bytes) = raw_fetch(
-        &src,
-        &opts,
-        vec![
-            FetchAttr::Uid,
-            FetchAttr::Flags,
-            FetchAttr::InternalDate,
-            FetchAttr::Rfc822Size,
-            FetchAttr::BodyPeekHeader,
-        ],
-    )
-    .await;
-    rows.push(Row {
-        what:
-            "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"
-                .into(),
-        time: t.elapsed(),
-        note: format!(
-            "{n} messages, {:.1} MB of headers, parse only",
-            bytes as f64 / 1e6
-        ),
-    });
-
-    let dir = tempfile::tempdir().expect("tempdir");
-    // SYNC_BENCH_STORE_DIR keeps the synced store for inspection.
-    let store_dir = std::env::var_os("SYNC_BENCH_STORE_DIR")
-        .map_or_else(|| dir.path().to_path_buf(), std::path::PathBuf::from);
-    let (store, account) = mirror::store_with_account(&store_dir, src.clone());
     let mut config = SyncConfig {
         connect: opts.clone(),
         ..SyncConfig::default()
@@ -118,19 +89,85 @@ async fn run(mbox: &Path) -> Vec<Row> {
     {
         config.fetch_chunk = n;
     }
-    // SYNC_BENCH_ONLY_INITIAL=1 stops after the initial sync (for profiling it alone).
+    // The raw header fetch and the initial sync alternate SYNC_BENCH_REPEAT times (default 5), each sync into
+    // a fresh store: on a small shared box one run of either swings by ±15 %, so medians are compared.
+    let repeat: usize = std::env::var("SYNC_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let (mut raw, mut initial, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut fetched, mut last) = ((0, 0), None);
+    let cold = std::env::var_os("SYNC_BENCH_COLD").is_some();
+    for round in 0..repeat {
+        if cold {
+            drop_dovecot_cache(dc.root());
+        }
+        let t = Instant::now();
+        fetched = raw_fetch(&src, &opts, header_items()).await;
+        raw.push(t.elapsed());
+        let dir = tempfile::tempdir().expect("tempdir");
+        // SYNC_BENCH_STORE_DIR keeps the last synced store for inspection.
+        let store_dir = std::env::var_os("SYNC_BENCH_STORE_DIR")
+            .filter(|_| round + 1 == repeat)
+            .map_or_else(|| dir.path().to_path_buf(), std::path::PathBuf::from);
+        let (store, account) = mirror::store_with_account(&store_dir, src.clone());
+        if cold {
+            drop_dovecot_cache(dc.root());
+        }
+        let (t, cpu) = (Instant::now(), cpu_time());
+        let s = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
+            .await
+            .expect("sync");
+        initial.push(t.elapsed());
+        cpus.push(cpu_time() - cpu);
+        last = Some((dir, store, account, s));
+    }
+    let Some((_dir, store, account, s)) = last else {
+        return rows;
+    };
+    let ratios: Vec<f64> = raw
+        .iter()
+        .zip(&initial)
+        .map(|(r, i)| i.as_secs_f64() / r.as_secs_f64())
+        .collect();
+    rows.push(Row {
+        what:
+            "minimal client: UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])"
+                .into(),
+        time: median(&raw),
+        note: format!(
+            "{} messages, {:.1} MB of headers, parse only; median of {repeat} ({})",
+            fetched.0,
+            fetched.1 as f64 / 1e6,
+            spread(&raw)
+        ),
+    });
+    rows.push(Row {
+        what: "inboxd: initial sync (headers, threading, store)".into(),
+        time: median(&initial),
+        note: format!(
+            "{} added, {} commands, {} batches; median of {repeat} ({}), inboxd CPU {:.3} s; \
+             {:.2}× the raw fetch (medians; per pair {:.2}–{:.2}×)",
+            s.messages_added,
+            s.commands,
+            s.batches,
+            spread(&initial),
+            median(&cpus).as_secs_f64(),
+            median(&initial).as_secs_f64() / median(&raw).as_secs_f64(),
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+        ),
+    });
+    // SYNC_BENCH_ONLY_INITIAL=1 stops after the initial syncs (for profiling them alone).
     let only_initial = std::env::var_os("SYNC_BENCH_ONLY_INITIAL").is_some();
-    let steps = [
-        "inboxd: initial sync (headers, threading, store)",
-        "inboxd: no-change refresh",
-    ];
-    for what in &steps[..if only_initial { 1 } else { 2 }] {
+    if !only_initial {
         let (t, cpu) = (Instant::now(), cpu_time());
         let s = sync_once_with(store.clone(), account.clone(), config.clone(), |_| {})
             .await
             .expect("sync");
         rows.push(Row {
-            what: (*what).into(),
+            what: "inboxd: no-change refresh".into(),
             time: t.elapsed(),
             note: format!(
                 "{} added, {} commands, {} batches; inboxd CPU {:.3} s",
@@ -149,6 +186,45 @@ async fn run(mbox: &Path) -> Vec<Row> {
         rows.extend(mbsync(&dc));
     }
     rows
+}
+
+/// Deletes Dovecot's `dovecot.index.cache` files: the next session reads every header from the mail files
+/// again, as the first fetch after delivery does.
+fn drop_dovecot_cache(root: &Path) {
+    let mut dirs = vec![root.join("mail")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.file_name().is_some_and(|n| n == "dovecot.index.cache") {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+}
+
+fn header_items() -> Vec<FetchAttr> {
+    vec![
+        FetchAttr::Uid,
+        FetchAttr::Flags,
+        FetchAttr::InternalDate,
+        FetchAttr::Rfc822Size,
+        FetchAttr::BodyPeekHeader,
+    ]
+}
+
+fn median(xs: &[Duration]) -> Duration {
+    let mut v = xs.to_vec();
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// `min–max` of a series, in seconds.
+fn spread(xs: &[Duration]) -> String {
+    let min = xs.iter().min().copied().unwrap_or_default();
+    let max = xs.iter().max().copied().unwrap_or_default();
+    format!("{:.3}–{:.3} s", min.as_secs_f64(), max.as_secs_f64())
 }
 
 /// CPU time (user + system) of this process, all threads, from `/proc/self/stat` (10 ms ticks): load on

@@ -107,7 +107,7 @@ impl AccountSync {
             Input::Response(r) => self.on_response(r, now),
             Input::Disconnected => self.on_disconnected(now),
             Input::SyncNow => self.request_cycle(),
-            Input::Grow { folder } => self.push_front(JobSpec::Grow(folder, 0)),
+            Input::Grow { folder } => self.push_front(JobSpec::Grow(folder)),
             Input::FetchBody { umid } => {
                 self.db.queue_task(Task::SyncBody { umid });
                 self.push_front(JobSpec::Body(umid));

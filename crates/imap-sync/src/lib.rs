@@ -64,7 +64,6 @@ pub use records::{
 };
 pub use reply::{Capabilities, Reply, SelectInfo};
 pub use tasks::date_probe;
-pub use tasks::sync_grow::MAX_MIRROR_GROWS;
 
 /// A conversation's stored summary (computed by `inboxd_threading::churn`).
 pub type Conversation = inboxd_threading::ConversationSummary;

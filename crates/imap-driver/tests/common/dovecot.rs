@@ -160,6 +160,11 @@ impl Dovecot {
         self.stop();
     }
 
+    /// The directory holding config, state and mail.
+    pub fn root(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }

@@ -37,8 +37,8 @@ pub(crate) enum Step {
 pub(crate) enum JobSpec {
     FolderList,
     Refresh(FolderId),
-    /// Grow a folder; the number says how many grows of it ran before in this chain (mirror mode).
-    Grow(FolderId, u32),
+    /// Grow a folder (in mirror mode: sync all of it).
+    Grow(FolderId),
     /// Run the pending `SyncMessage` tasks of a folder.
     Messages(FolderId),
     /// Run one pending `SyncBody` task.
@@ -135,7 +135,7 @@ pub(crate) fn make_job(spec: JobSpec) -> Box<dyn Job> {
     match spec {
         JobSpec::FolderList => Box::new(sync_folder_list::SyncFolderList),
         JobSpec::Refresh(f) => Box::new(sync_refresh::SyncRefresh::new(f)),
-        JobSpec::Grow(f, round) => Box::new(sync_grow::SyncGrow::new(f, round)),
+        JobSpec::Grow(f) => Box::new(sync_grow::SyncGrow::new(f)),
         JobSpec::Messages(f) => Box::new(sync_message::SyncMessages::new(f)),
         JobSpec::Body(u) => Box::new(sync_body::SyncBody::new(u)),
         JobSpec::StoreFlags => Box::<store_flags::StoreFlags>::default(),

@@ -190,7 +190,7 @@ impl Job for SyncMessages {
         }
         if std::mem::take(&mut self.selecting) {
             if check_uid_validity(cx, self.folder, reply.select_info().uid_validity) {
-                cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
+                cx.follow_ups.push(JobSpec::Grow(self.folder));
                 return Step::Done;
             }
             return self.next_chunk(cx);

@@ -171,7 +171,7 @@ impl SyncRefresh {
         cx.db.put_sync_state(self.folder, st);
         cx.follow_ups.push(JobSpec::Messages(self.folder));
         if !grown || (!fully_synced && cx.config.grow_to_full) {
-            cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
+            cx.follow_ups.push(JobSpec::Grow(self.folder));
         }
         Step::Done
     }
@@ -181,7 +181,7 @@ impl Job for SyncRefresh {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
         let knows_some = cx.db.uids(self.folder).is_some_and(|u| !u.is_empty());
         if !grown(cx, self.folder) && !knows_some {
-            cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
+            cx.follow_ups.push(JobSpec::Grow(self.folder));
             return Step::Done;
         }
         cx.select_step(self.folder)
@@ -196,7 +196,7 @@ impl Job for SyncRefresh {
             State::Select => {
                 self.info = reply.select_info();
                 if check_uid_validity(cx, self.folder, self.info.uid_validity) {
-                    cx.follow_ups.push(JobSpec::Grow(self.folder, 0));
+                    cx.follow_ups.push(JobSpec::Grow(self.folder));
                     return Step::Done;
                 }
                 self.after_select(cx)

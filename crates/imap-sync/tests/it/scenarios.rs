@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use inboxd_imap_sync::testing::{MailBuilder, ToyServer, day_ms};
 use inboxd_imap_sync::wire::{Command, FetchAttr, Response, SearchKey, Untagged};
-use inboxd_imap_sync::{FolderKind, Input, MAX_MIRROR_GROWS, MessageWrite, ProblemKind};
+use inboxd_imap_sync::{FolderKind, Input, MessageWrite, ProblemKind};
 
 use crate::common::{add, assert_mirror, conversations, harness};
 
@@ -118,14 +118,83 @@ fn redundant_flag_fetches_change_nothing() {
     assert_mirror(&h);
 }
 
+/// Searches that carry a date criterion (grow windows).
+fn date_searches(h: &inboxd_imap_sync::testing::Harness) -> usize {
+    h.server
+        .received
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                Command::UidSearch {
+                    criteria: SearchKey::And(_) | SearchKey::Since(_) | SearchKey::Before(_)
+                }
+            )
+        })
+        .count()
+}
+
+/// `(first, last)` UID of each header fetch, in order.
+fn header_fetches(h: &inboxd_imap_sync::testing::Harness) -> Vec<(u32, u32)> {
+    h.server
+        .received
+        .iter()
+        .filter_map(|c| match c {
+            Command::UidFetch { set, items }
+                if items
+                    .iter()
+                    .any(|i| matches!(i, FetchAttr::BodyPeekHeaderFields(_))) =>
+            {
+                Some((set.first(), set.last()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn growing_a_large_folder_probes_dates_and_converges() {
+fn mirror_mode_syncs_a_large_folder_whole_newest_first() {
     let mut server = ToyServer::new();
     for i in 0..130 {
         add(&mut server, "INBOX", &format!("m{i}@x"), 130 - i);
     }
     let mut h = harness(server);
     h.sync();
+    assert_mirror(&h);
+    // No probe and no date window: the folder's UIDs, then their envelopes newest first.
+    assert_eq!(date_searches(&h), 0);
+    assert!(
+        !h.server.received.iter().any(|c| matches!(
+            c,
+            Command::UidFetch { items, .. } if items == &[FetchAttr::Uid, FetchAttr::InternalDate]
+        )),
+        "no INTERNALDATE probe"
+    );
+    let fetched = header_fetches(&h);
+    assert!(fetched.len() >= 2, "{fetched:?}");
+    assert!(fetched.windows(2).all(|w| w[0].0 > w[1].1), "{fetched:?}");
+    assert!(h.store.sync_states.values().all(|s| s.fully_synced));
+}
+
+#[test]
+fn growing_a_large_folder_on_request_probes_dates_and_converges() {
+    let mut server = ToyServer::new();
+    for i in 0..130 {
+        add(&mut server, "INBOX", &format!("m{i}@x"), 130 - i);
+    }
+    let mut h = harness(server);
+    h.config.grow_to_full = false;
+    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    h.sync();
+    let inbox = *h.store.folders.keys().next().unwrap();
+    // Each requested grow probes INTERNALDATEs and takes one window; bounded.
+    for _ in 0..20 {
+        if h.store.sync_states.values().all(|s| s.fully_synced) {
+            break;
+        }
+        h.input(Input::Grow { folder: inbox });
+    }
+    assert!(h.store.sync_states.values().all(|s| s.fully_synced));
     assert_mirror(&h);
     let probes = h
         .server
@@ -140,55 +209,9 @@ fn growing_a_large_folder_probes_dates_and_converges() {
             )
         })
         .count();
-    assert!(probes >= 1, "the first grow probes INTERNALDATEs");
-    let windows = h
-        .server
-        .received
-        .iter()
-        .filter(|c| {
-            matches!(
-                c,
-                Command::UidSearch {
-                    criteria: SearchKey::And(_) | SearchKey::Since(_) | SearchKey::Before(_)
-                }
-            )
-        })
-        .count();
-    assert_eq!(
-        windows, MAX_MIRROR_GROWS as usize,
-        "date windows before the rest"
-    );
-    // The rest of the folder: every unknown UID up to the highest seen, without a date criterion.
-    let rest = h
-        .server
-        .received
-        .iter()
-        .position(|c| {
-            matches!(
-                c,
-                Command::UidSearch {
-                    criteria: SearchKey::Uid(_)
-                }
-            )
-        })
-        .expect("the rest is searched by UID");
-    // …and fetched newest first.
-    let fetched: Vec<(u32, u32)> = h.server.received[rest..]
-        .iter()
-        .filter_map(|c| match c {
-            Command::UidFetch { set, items }
-                if items
-                    .iter()
-                    .any(|i| matches!(i, FetchAttr::BodyPeekHeaderFields(_))) =>
-            {
-                Some((set.first(), set.last()))
-            }
-            _ => None,
-        })
-        .collect();
-    assert!(fetched.len() >= 2, "{fetched:?}");
-    assert!(fetched.windows(2).all(|w| w[0].0 > w[1].1), "{fetched:?}");
-    assert!(h.store.sync_states.values().all(|s| s.fully_synced));
+    assert!(probes >= 2, "grows probe INTERNALDATEs, got {probes}");
+    let windows = date_searches(&h);
+    assert!(windows >= 3, "several date windows, got {windows}");
 }
 
 #[test]
@@ -200,16 +223,19 @@ fn scrambled_dates_fall_back_to_fixed_windows() {
         add(&mut server, "INBOX", &format!("m{i}@x"), days_ago);
     }
     let mut h = harness(server);
+    h.config.grow_to_full = false;
+    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
     h.sync();
-    assert_mirror(&h);
-    // Fixed 3-day windows would need ~30 grows here; a mirror chain stops windowing after 8.
-    let windows = h
-        .server
-        .received
-        .iter()
-        .filter(|c| matches!(c, Command::UidSearch { criteria } if !matches!(criteria, SearchKey::Uid(_))))
-        .count();
-    assert!(windows <= 2 * 9 + 1, "{windows} searches");
+    let inbox = *h.store.folders.keys().next().unwrap();
+    let before = h.store.sync_states[&inbox].since_date.unwrap();
+    h.input(Input::Grow { folder: inbox });
+    let after = h.store.sync_states[&inbox].since_date.unwrap();
+    // The probe's samples disagree with sequence order: the window steps back the fixed 3 days.
+    assert_eq!(
+        before.as_millis() - after.as_millis(),
+        3 * 86_400_000,
+        "{before:?} -> {after:?}"
+    );
 }
 
 #[test]
