@@ -7,10 +7,67 @@ use inboxd_store::{
     Address as StoreAddress, ConversationSummary, ItemKind, NewMessage, StoreError, Txn,
 };
 
+use rustc_hash::FxHashMap;
+
 use super::codec::{self, space};
 use super::mirror::Mirror;
 use super::typed;
 use super::{ApplyStats, delete_ignoring_missing};
+
+/// The parts of a batch's message rows that need no store state (addresses, id lists, subject, flags),
+/// built on the engine's thread before the batch is queued: the commit thread is what an initial sync
+/// waits for, the engine's has time to spare.
+#[derive(Debug, Default)]
+pub(crate) struct Prepared {
+    rows: FxHashMap<Umid, RowParts>,
+}
+
+impl Prepared {
+    /// The row parts of every message the batch puts.
+    pub(crate) fn of(batch: &Batch) -> Self {
+        let rows = batch
+            .messages
+            .iter()
+            .filter_map(|(umid, w)| match w {
+                MessageWrite::Put(m) => Some((*umid, RowParts::of(m))),
+                _ => None,
+            })
+            .collect();
+        Self { rows }
+    }
+
+    /// The parts for `m`, built now if they were not prepared.
+    fn take(&mut self, umid: Umid, m: &Message) -> RowParts {
+        self.rows.remove(&umid).unwrap_or_else(|| RowParts::of(m))
+    }
+}
+
+#[derive(Debug)]
+struct RowParts {
+    message_id: Option<String>,
+    in_reply_to: Vec<String>,
+    references: Vec<String>,
+    subject: String,
+    from: Vec<StoreAddress>,
+    to: Vec<StoreAddress>,
+    cc: Vec<StoreAddress>,
+    flags: Vec<String>,
+}
+
+impl RowParts {
+    fn of(m: &Message) -> Self {
+        Self {
+            message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
+            in_reply_to: clean_ids(&m.in_reply_to),
+            references: clean_ids(&m.references),
+            subject: m.subject.clone(),
+            from: m.from.iter().filter_map(addr).collect(),
+            to: m.to.iter().filter_map(addr).collect(),
+            cc: m.cc.iter().filter_map(addr).collect(),
+            flags: clean_flags(m.flags.as_slice()),
+        }
+    }
+}
 
 fn summary(id: Option<ItemId>, c: &Conversation) -> ConversationSummary {
     ConversationSummary {
@@ -58,6 +115,7 @@ pub(super) fn put_conversation(
 pub(super) fn write_messages(
     txn: &mut Txn<'_>,
     batch: &Batch,
+    prepared: &mut Prepared,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
 ) -> Result<(), StoreError> {
@@ -72,7 +130,10 @@ pub(super) fn write_messages(
     }
     for (umid, w) in &batch.messages {
         match w {
-            MessageWrite::Put(m) => put_message(txn, *umid, m, mirror, stats)?,
+            MessageWrite::Put(m) => {
+                let parts = prepared.take(*umid, m);
+                put_message(txn, *umid, m, parts, mirror, stats)?;
+            }
             MessageWrite::Flags(flags) => {
                 let key = umid.0.to_string();
                 let Some(item) = mirror.messages.get(umid).copied() else {
@@ -120,6 +181,7 @@ fn put_message(
     txn: &mut Txn<'_>,
     umid: Umid,
     m: &Message,
+    parts: RowParts,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
 ) -> Result<(), StoreError> {
@@ -133,7 +195,6 @@ fn put_message(
         .filter(|l| l.folder == m.folder)
         .map(|l| l.uid);
     let conv = mirror.convs.get(&m.conv).copied();
-    let flags = clean_flags(m.flags.as_slice());
     let existing = match mirror.messages.get(&umid) {
         Some(item) => txn
             .item_kind(*item)?
@@ -144,7 +205,7 @@ fn put_message(
     let item = match existing {
         Some(item) => {
             txn.move_message(item, folder, uid)?;
-            txn.update_message_flags(item, &flags)?;
+            txn.update_message_flags(item, &parts.flags)?;
             if let Some(c) = conv {
                 txn.set_message_conversation(item, c)?;
             }
@@ -162,17 +223,17 @@ fn put_message(
                 folder,
                 conversation: conv,
                 imap_uid: uid,
-                message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
-                in_reply_to: clean_ids(&m.in_reply_to),
-                references: clean_ids(&m.references),
-                subject: m.subject.clone(),
-                from: m.from.iter().filter_map(addr).collect(),
-                to: m.to.iter().filter_map(addr).collect(),
-                cc: m.cc.iter().filter_map(addr).collect(),
+                message_id: parts.message_id,
+                in_reply_to: parts.in_reply_to,
+                references: parts.references,
+                subject: parts.subject,
+                from: parts.from,
+                to: parts.to,
+                cc: parts.cc,
                 date: m.sent_date.unwrap_or(m.date),
                 internal_date: m.date,
                 size: u64::from(m.size),
-                flags,
+                flags: parts.flags,
                 snippet: m.snippet.clone(),
                 has_attachments: m.has_attachments,
                 body_fetched: false,

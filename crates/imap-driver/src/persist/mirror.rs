@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use inboxd_imap_sync::{
     ConvId, FlagSetId, Folder, FolderId, Location, Message, Snapshot, TaskId, Umid,
 };
@@ -12,13 +14,14 @@ use inboxd_store::{Store, StoreError};
 use super::codec::{self, space};
 use super::typed;
 
-/// Engine-to-store id maps for one account.
+/// Engine-to-store id maps for one account. Keyed by ids the engine allocates (never by server or sender
+/// data), so a fast non-keyed hash is safe: these maps take one insert per synced message.
 #[derive(Debug, Default)]
 pub(crate) struct Mirror {
     pub folders: BTreeMap<FolderId, (Folder, ItemId)>,
-    pub messages: HashMap<Umid, ItemId>,
-    pub convs: HashMap<ConvId, ItemId>,
-    pub locations: HashMap<Umid, Location>,
+    pub messages: FxHashMap<Umid, ItemId>,
+    pub convs: FxHashMap<ConvId, ItemId>,
+    pub locations: FxHashMap<Umid, Location>,
 }
 
 impl Mirror {
