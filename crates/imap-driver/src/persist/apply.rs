@@ -63,19 +63,7 @@ pub(crate) fn apply_prepared(
             put_conversation(txn, *id, c, mirror)?;
         }
     }
-    for (umid, loc) in &batch.locations {
-        let key = umid.0.to_string();
-        match loc {
-            Some(l) => {
-                mirror.locations.insert(*umid, *l);
-                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
-            }
-            None => {
-                mirror.locations.remove(umid);
-                txn.sync_put(space::LOCATION, &key, None)?;
-            }
-        }
-    }
+    put_locations(txn, batch, mirror)?;
     forget_deleted_bodies(txn, batch, mirror)?;
     write_messages(txn, batch, &mut prepared, mirror, &mut stats)?;
     for (id, conv) in &batch.conversations {
@@ -103,6 +91,46 @@ pub(crate) fn apply_prepared(
     }
     stats.problems = batch.problems.len() as u64;
     Ok(stats)
+}
+
+/// The batch's UID locations. A message record written by this batch carries its location, so it needs no
+/// `loc` row (an older one is dropped): one row less per synced message. Otherwise the `loc` row is the newer
+/// word and overrides what a record carries, [`typed::NO_LOCATION`] included when a message whose record
+/// stays lost its location. `write_messages` keeps the location of a record it deletes.
+fn put_locations(txn: &mut Txn<'_>, batch: &Batch, mirror: &mut Mirror) -> Result<(), StoreError> {
+    for (umid, loc) in &batch.locations {
+        match loc {
+            Some(l) => mirror.locations.insert(*umid, *l),
+            None => mirror.locations.remove(umid),
+        };
+        let key = umid.0.to_string();
+        let record_stays = match batch.messages.get(umid) {
+            Some(MessageWrite::Put(_)) => {
+                if mirror.loc_rows.remove(umid) {
+                    txn.sync_put(space::LOCATION, &key, None)?;
+                }
+                continue;
+            }
+            Some(MessageWrite::Delete) => false,
+            _ => mirror.messages.contains_key(umid),
+        };
+        match loc {
+            Some(l) => {
+                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
+                mirror.loc_rows.insert(*umid);
+            }
+            None if record_stays => {
+                txn.sync_put(space::LOCATION, &key, Some(typed::NO_LOCATION))?;
+                mirror.loc_rows.insert(*umid);
+            }
+            None => {
+                if mirror.loc_rows.remove(umid) {
+                    txn.sync_put(space::LOCATION, &key, None)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Drops the stored bodies of the messages this batch deletes; runs before `write_messages`, which forgets

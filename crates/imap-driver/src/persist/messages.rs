@@ -125,7 +125,14 @@ pub(super) fn write_messages(
                 delete_ignoring_missing(txn.delete_message(item))?;
                 stats.messages_deleted += 1;
             }
-            txn.sync_put(space::MESSAGE, &umid.0.to_string(), None)?;
+            let key = umid.0.to_string();
+            txn.sync_put(space::MESSAGE, &key, None)?;
+            // The location the record carried outlives it (e.g. an expunge still to go upstream).
+            if let Some(l) = mirror.locations.get(umid)
+                && mirror.loc_rows.insert(*umid)
+            {
+                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
+            }
         }
     }
     for (umid, w) in &batch.messages {
@@ -246,6 +253,6 @@ fn put_message(
     txn.sync_put(
         space::MESSAGE,
         &umid.0.to_string(),
-        Some(&typed::message_to(m, item)),
+        Some(&typed::message_to(m, item, mirror.locations.get(&umid))),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use inboxd_imap_sync::{
     ConvId, FlagSetId, Folder, FolderId, Location, Message, Snapshot, TaskId, Umid,
@@ -22,6 +22,8 @@ pub(crate) struct Mirror {
     pub messages: FxHashMap<Umid, ItemId>,
     pub convs: FxHashMap<ConvId, ItemId>,
     pub locations: FxHashMap<Umid, Location>,
+    /// Messages with a row in the `loc` space (one that overrides the location their record carries).
+    pub loc_rows: FxHashSet<Umid>,
 }
 
 impl Mirror {
@@ -42,8 +44,8 @@ fn parse_key<T: std::str::FromStr>(k: &str) -> Option<T> {
     k.parse().ok()
 }
 
-/// The message records of `account`: (umid, record, store item).
-type MessageRows = Vec<(Umid, Message, Option<ItemId>)>;
+/// The message records of `account`: (umid, record, store item, location written with the record).
+type MessageRows = Vec<(Umid, Message, Option<ItemId>, Option<Location>)>;
 
 /// The records, lean ones completed from their store rows. A lean record whose row is gone (a client
 /// deleted the message locally; the expunge upstream is still queued) keeps what it has: the engine only
@@ -78,7 +80,7 @@ fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, Stor
             {
                 typed::fill_from_row(&mut stored, row);
             }
-            (umid, stored.message, stored.item)
+            (umid, stored.message, stored.item, stored.loc)
         })
         .collect())
 }
@@ -93,9 +95,14 @@ pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirr
             .join()
             .map_err(|_| StoreError::Backend("loading message records panicked".into()))??;
         let (mut snap, mut mirror) = rest?;
-        for (umid, message, item) in messages {
+        for (umid, message, item, loc) in messages {
             if let Some(item) = item {
                 mirror.messages.insert(umid, item);
+            }
+            // A `loc` row is newer than the location the record was written with.
+            if let Some(loc) = loc.filter(|_| !mirror.loc_rows.contains(&umid)) {
+                mirror.locations.insert(umid, loc);
+                snap.locations.insert(umid, loc);
             }
             snap.messages.insert(umid, message);
         }
@@ -125,9 +132,11 @@ fn load_rest(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), S
     }
     for (k, v) in store.sync_load(account, space::LOCATION)? {
         if let Some(id) = parse_key::<u64>(&k) {
-            let loc = typed::location_from(&v);
-            mirror.locations.insert(Umid(id), loc);
-            snap.locations.insert(Umid(id), loc);
+            mirror.loc_rows.insert(Umid(id));
+            if let Some(loc) = typed::location_from(&v) {
+                mirror.locations.insert(Umid(id), loc);
+                snap.locations.insert(Umid(id), loc);
+            }
         }
     }
     for (k, v) in store.sync_load(account, space::CONVERSATION)? {

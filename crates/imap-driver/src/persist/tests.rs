@@ -264,3 +264,80 @@ fn state_of_another_mailbox_is_forgotten_before_loading() {
     assert!(store.messages(&acct).unwrap().is_empty());
     assert!(!super::check_source(&store, &acct, &src("bob"), Timestamp(5)).unwrap());
 }
+
+/// Locations ride in the message records they are written with; a `loc` row, newer, overrides them — also to
+/// say "no location any more" — and a deleted record's location survives it. Checked against the batches'
+/// reference semantics (`Snapshot::apply`).
+#[test]
+fn locations_in_records_and_rows_load_as_the_batches_say() {
+    use inboxd_imap_sync::{Location, MessageWrite, Snapshot};
+
+    let mut server = ToyServer::new();
+    for (n, id) in ["a@x", "b@x"].iter().enumerate() {
+        let day = i64::try_from(n).unwrap() + 1;
+        server.append(
+            "INBOX",
+            &MailBuilder::new(id, "Hi").build(),
+            day_ms(day, 9),
+            &[],
+        );
+    }
+    let mut h = Harness::new(
+        server,
+        Harness::test_config(),
+        Timestamp(day_ms(10, 0) as u64),
+    );
+    h.sync();
+    let (_d, store, acct) = store();
+    let mut mirror = Mirror::default();
+    apply_all(&store, &acct, &h.batches, &mut mirror);
+    let rows = |s: &Store| s.sync_load(&acct, super::codec::space::LOCATION).unwrap();
+    assert!(
+        rows(&store).is_empty(),
+        "synced messages carry their locations"
+    );
+    assert_eq!(load(&store, &acct).unwrap().0, h.store);
+
+    let mut expected: Snapshot = h.store.clone();
+    let mut umids = expected.messages.keys().copied();
+    let (a, b) = (umids.next().unwrap(), umids.next().unwrap());
+    let moved = Location {
+        uid: 99,
+        ..expected.locations[&a]
+    };
+    let steps = [
+        // a loses its location, its record stays: a "null" row overrides the one it carries.
+        Batch {
+            locations: [(a, None)].into(),
+            ..Batch::default()
+        },
+        // b's record goes, its location stays (an expunge still to go upstream).
+        Batch {
+            messages: [(b, MessageWrite::Delete)].into(),
+            ..Batch::default()
+        },
+        // a is written again with a new location: the record carries it, the row goes.
+        Batch {
+            locations: [(a, Some(moved))].into(),
+            messages: [(a, MessageWrite::Put(expected.messages[&a].clone().into()))].into(),
+            ..Batch::default()
+        },
+    ];
+    for (n, step) in steps.iter().enumerate() {
+        apply_all(&store, &acct, std::slice::from_ref(step), &mut mirror);
+        expected.apply(step);
+        let (snap, _) = load(&store, &acct).unwrap();
+        assert_eq!(snap.locations, expected.locations, "step {n}");
+        assert_eq!(
+            snap.messages.keys().collect::<Vec<_>>(),
+            expected.messages.keys().collect::<Vec<_>>(),
+            "step {n}"
+        );
+    }
+    let keys: Vec<String> = rows(&store).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [b.0.to_string()],
+        "only the deleted record's location needs a row"
+    );
+}

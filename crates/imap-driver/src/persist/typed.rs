@@ -11,6 +11,10 @@
 //!
 //! Measured in `bench/sync`: full records were 1.6 KB per message on list mail and writing them took
 //! nearly half of an initial sync's store time.
+//!
+//! A record written together with its message's UID location carries it (`loc`), which saves a `loc` space
+//! row per synced message. A `loc` row, when there is one, is newer and wins; `"null"` there says the message
+//! has no location any more (see `apply`).
 
 use inboxd_imap_sync::{Address, ConvId, FlagSet, FlagSetId, FolderId, Location, Message, Umid};
 use inboxd_model::{ItemId, Timestamp};
@@ -54,10 +58,13 @@ struct LeanOut<'a> {
     to: Vec<AddrOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     cc: Vec<AddrOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loc: Option<LocationJson>,
 }
 
-/// The `msg` space text of a message record mirrored to store item `item` (lean: see the module docs).
-pub(crate) fn message_to(m: &Message, item: ItemId) -> String {
+/// The `msg` space text of a message record mirrored to store item `item`, with its UID location when it
+/// has one (lean: see the module docs).
+pub(crate) fn message_to(m: &Message, item: ItemId, loc: Option<&Location>) -> String {
     let addrs = m
         .from
         .iter()
@@ -85,6 +92,7 @@ pub(crate) fn message_to(m: &Message, item: ItemId) -> String {
         } else {
             Vec::new()
         },
+        loc: loc.map(LocationJson::of),
     };
     // Serializing plain structs of strings and numbers cannot fail.
     serde_json::to_string(&out).unwrap_or_default()
@@ -124,6 +132,8 @@ pub(crate) struct StoredMessage {
     pub lean: bool,
     /// The lean record carries its own addresses.
     pub addrs: bool,
+    /// The UID location written with the record (a `loc` row, if any, overrides it).
+    pub loc: Option<Location>,
 }
 
 /// The full record of earlier builds (the reader still takes it).
@@ -213,6 +223,7 @@ struct MessageIn {
     size: u32,
     snippet: Option<String>,
     att: bool,
+    loc: Option<LocationJson>,
 }
 
 /// A `msg` space row: the engine record and the store item it is mirrored to.
@@ -224,6 +235,10 @@ pub(crate) fn message_from(umid: Umid, text: &str) -> StoredMessage {
             item: codec::item_of(&v),
             lean: v.get("v").and_then(serde_json::Value::as_u64) == Some(2),
             addrs: v.get("addrs").and_then(serde_json::Value::as_bool) == Some(true),
+            loc: v
+                .get("loc")
+                .and_then(|l| serde_json::from_value::<LocationJson>(l.clone()).ok())
+                .map(LocationJson::location),
         };
     };
     let (lean, addrs) = (m.v == 2, m.addrs);
@@ -251,6 +266,7 @@ pub(crate) fn message_from(umid: Umid, text: &str) -> StoredMessage {
         item: m.item.map(ItemId),
         lean,
         addrs,
+        loc: m.loc.map(LocationJson::location),
     }
 }
 
@@ -262,26 +278,41 @@ struct LocationJson {
     fs: u32,
 }
 
-/// The `loc` space text of a UID location.
-pub(crate) fn location_to(l: &Location) -> String {
-    let out = LocationJson {
-        f: l.folder.0,
-        uid: l.uid,
-        fs: l.flag_set.0,
-    };
-    serde_json::to_string(&out).unwrap_or_default()
+impl LocationJson {
+    fn of(l: &Location) -> Self {
+        Self {
+            f: l.folder.0,
+            uid: l.uid,
+            fs: l.flag_set.0,
+        }
+    }
+
+    fn location(self) -> Location {
+        Location {
+            folder: FolderId(self.f),
+            uid: self.uid,
+            flag_set: FlagSetId(self.fs),
+        }
+    }
 }
 
-/// A `loc` space row.
-pub(crate) fn location_from(text: &str) -> Location {
-    match serde_json::from_str::<LocationJson>(text) {
-        Ok(l) => Location {
-            folder: FolderId(l.f),
-            uid: l.uid,
-            flag_set: FlagSetId(l.fs),
-        },
-        Err(_) => codec::location_from(&codec::parse(text)),
+/// The `loc` row that says a message has no location any more (overriding one its record carries).
+pub(crate) const NO_LOCATION: &str = "null";
+
+/// The `loc` space text of a UID location.
+pub(crate) fn location_to(l: &Location) -> String {
+    serde_json::to_string(&LocationJson::of(l)).unwrap_or_default()
+}
+
+/// A `loc` space row: the location, or `None` for [`NO_LOCATION`].
+pub(crate) fn location_from(text: &str) -> Option<Location> {
+    if text == NO_LOCATION {
+        return None;
     }
+    Some(match serde_json::from_str::<LocationJson>(text) {
+        Ok(l) => l.location(),
+        Err(_) => codec::location_from(&codec::parse(text)),
+    })
 }
 
 #[cfg(test)]
@@ -384,12 +415,18 @@ mod tests {
             ..sample()
         };
         // `sample()` has a synthesized id and addresses without email; this one has neither.
-        for m in [sample(), full_addrs] {
-            let text = message_to(&m, ItemId(42));
+        let loc = Location {
+            folder: FolderId(2),
+            uid: 9,
+            flag_set: FlagSetId(3),
+        };
+        for (m, loc) in [(sample(), None), (full_addrs, Some(loc))] {
+            let text = message_to(&m, ItemId(42), loc.as_ref());
             assert!(text.len() < full_message_to(&m, ItemId(42)).len());
             let mut stored = message_from(Umid(7), &text);
             assert!(stored.lean);
             assert_eq!(stored.item, Some(ItemId(42)));
+            assert_eq!(stored.loc, loc);
             fill_from_row(&mut stored, row_of(&m, ItemId(42)));
             assert_eq!(stored.message, m);
         }
@@ -417,7 +454,11 @@ mod tests {
         let text = location_to(&l);
         let typed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(typed, codec::location_to(&l));
-        assert_eq!(location_from(&text), l);
-        assert_eq!(location_from(r#"{"f":4,"uid":"77"}"#).folder, FolderId(4));
+        assert_eq!(location_from(&text), Some(l));
+        assert_eq!(
+            location_from(r#"{"f":4,"uid":"77"}"#).map(|l| l.folder),
+            Some(FolderId(4))
+        );
+        assert_eq!(location_from(NO_LOCATION), None);
     }
 }
