@@ -103,6 +103,10 @@ async fn run(mbox: &Path) -> Vec<Row> {
         if cold {
             drop_dovecot_cache(dc.root());
         }
+        // The previous sync's leftovers (its engine state freed in the background, its store's last
+        // checkpoint) must not slow the raw fetch: drop them and let them finish first.
+        drop(last.take());
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let t = Instant::now();
         fetched = raw_fetch(&src, &opts, header_items()).await;
         raw.push(t.elapsed());
