@@ -16,7 +16,7 @@
 use inboxd_model::Timestamp;
 use inboxd_threading::Resolution;
 
-use super::{Cx, Job, JobSpec, Step, check_uid_validity, sync_conv, sync_merge};
+use super::{Cx, Job, JobSpec, Step, check_uid_validity, sync_conv, sync_merge, sync_refresh};
 use crate::config::HeaderFetch;
 use crate::headers::{
     HEADER_FIELDS, ParsedHeaders, parse_header_block, select_fields, synthesize_message_id,
@@ -151,9 +151,8 @@ impl SyncMessages {
                 }
                 (Some(f), None) => {
                     if cx.db.umid_at(folder, uid).is_none() {
-                        let umid = cx.db.alloc_umid();
                         let flags = FlagSet::new(f.flags().unwrap_or_default());
-                        cx.db.add_location(umid, folder, uid, &flags);
+                        let umid = sync_refresh::register(cx, folder, uid, &flags);
                         grown.insert(thread_message(cx, folder, umid, uid, f));
                     }
                 }

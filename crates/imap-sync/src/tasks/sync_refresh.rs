@@ -60,7 +60,7 @@ impl SyncRefresh {
     }
 
     fn after_select(&mut self, cx: &mut Cx<'_>) -> Step {
-        if !grown(cx, self.folder) {
+        if !grown(&cx.db.sync_state(self.folder)) {
             return self.start_search(cx);
         }
         let last_high = cx.db.sync_state(self.folder).last_high_uid;
@@ -162,15 +162,15 @@ impl SyncRefresh {
                 register_new(cx, self.folder, uid, &flags);
             }
         }
-        let grown = st.since_date.is_some();
-        if let Some(n) = self.info.uid_next.filter(|_| grown) {
+        let was_grown = grown(&st);
+        if let Some(n) = self.info.uid_next.filter(|_| was_grown) {
             st.last_high_uid = st.last_high_uid.max(n.saturating_sub(1));
         }
         st.last_sync_at = Some(cx.now);
         let fully_synced = st.fully_synced;
         cx.db.put_sync_state(self.folder, st);
         cx.follow_ups.push(JobSpec::Messages(self.folder));
-        if !grown || (!fully_synced && cx.config.grow_to_full) {
+        if !was_grown || (!fully_synced && cx.config.grow_to_full) {
             cx.follow_ups.push(JobSpec::Grow(self.folder));
         }
         Step::Done
@@ -180,7 +180,7 @@ impl SyncRefresh {
 impl Job for SyncRefresh {
     fn start(&mut self, cx: &mut Cx<'_>) -> Step {
         let knows_some = cx.db.uids(self.folder).is_some_and(|u| !u.is_empty());
-        if !grown(cx, self.folder) && !knows_some {
+        if !grown(&cx.db.sync_state(self.folder)) && !knows_some {
             cx.follow_ups.push(JobSpec::Grow(self.folder));
             return Step::Done;
         }
@@ -220,8 +220,8 @@ impl Job for SyncRefresh {
 }
 
 /// Whether the folder's first grow finished (it records the window).
-fn grown(cx: &Cx<'_>, folder: FolderId) -> bool {
-    cx.db.sync_state(folder).since_date.is_some()
+fn grown(st: &crate::FolderSyncState) -> bool {
+    st.since_date.is_some()
 }
 
 /// Oldest INTERNALDATE a newly seen message may have to be taken: the sync window, one day of slack for
@@ -234,9 +234,15 @@ pub(crate) fn accept_from(st: &crate::FolderSyncState) -> i64 {
     i64::try_from(since.saturating_sub(DAY_MS)).unwrap_or(i64::MAX)
 }
 
-/// Allocates a umid for a newly found message copy, records its location and queues its `sync_message`.
-pub(crate) fn register_new(cx: &mut Cx<'_>, folder: FolderId, uid: u32, flags: &FlagSet) {
+/// Allocates a umid for a newly found message copy and records its location.
+pub(crate) fn register(cx: &mut Cx<'_>, folder: FolderId, uid: u32, flags: &FlagSet) -> Umid {
     let umid = cx.db.alloc_umid();
     cx.db.add_location(umid, folder, uid, flags);
+    umid
+}
+
+/// [`register`]s a newly found message copy and queues its `sync_message`.
+pub(crate) fn register_new(cx: &mut Cx<'_>, folder: FolderId, uid: u32, flags: &FlagSet) {
+    let umid = register(cx, folder, uid, flags);
     cx.db.queue_task(crate::plan::Task::SyncMessage { umid });
 }
