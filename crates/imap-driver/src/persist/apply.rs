@@ -6,7 +6,7 @@
 //! last, once their messages moved away. Fetched bodies: their parts go to the `body` space (`crate::body`)
 //! in the same commit, and leave it when their message is deleted.
 
-use inboxd_imap_sync::{Batch, MessageWrite};
+use inboxd_imap_sync::{Batch, MessageWrite, Umid};
 use inboxd_store::{StoreError, Txn};
 
 use crate::body;
@@ -103,32 +103,33 @@ fn put_locations(txn: &mut Txn<'_>, batch: &Batch, mirror: &mut Mirror) -> Resul
             Some(l) => mirror.locations.insert(*umid, *l),
             None => mirror.locations.remove(umid),
         };
-        let key = umid.0.to_string();
-        let record_stays = match batch.messages.get(umid) {
-            Some(MessageWrite::Put(_)) => {
-                if mirror.loc_rows.remove(umid) {
-                    txn.sync_put(space::LOCATION, &key, None)?;
-                }
-                continue;
-            }
-            Some(MessageWrite::Delete) => false,
-            _ => mirror.messages.contains_key(umid),
+        let row = match (batch.messages.get(umid), loc) {
+            // The record written below carries the location.
+            (Some(MessageWrite::Put(_)), _) => None,
+            (_, Some(l)) => Some(typed::location_to(l)),
+            (Some(MessageWrite::Delete), None) => None,
+            // A record written earlier may carry the old location.
+            (_, None) if mirror.messages.contains_key(umid) => Some(typed::NO_LOCATION.to_owned()),
+            (_, None) => None,
         };
-        match loc {
-            Some(l) => {
-                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
-                mirror.loc_rows.insert(*umid);
-            }
-            None if record_stays => {
-                txn.sync_put(space::LOCATION, &key, Some(typed::NO_LOCATION))?;
-                mirror.loc_rows.insert(*umid);
-            }
-            None => {
-                if mirror.loc_rows.remove(umid) {
-                    txn.sync_put(space::LOCATION, &key, None)?;
-                }
-            }
-        }
+        set_loc_row(txn, mirror, *umid, row.as_deref())?;
+    }
+    Ok(())
+}
+
+/// Writes (`Some`) or drops the `loc` row of `umid`, keeping `mirror.loc_rows` (which umids have one) true.
+pub(super) fn set_loc_row(
+    txn: &mut Txn<'_>,
+    mirror: &mut Mirror,
+    umid: Umid,
+    text: Option<&str>,
+) -> Result<(), StoreError> {
+    let had = match text {
+        Some(_) => !mirror.loc_rows.insert(umid),
+        None => mirror.loc_rows.remove(&umid),
+    };
+    if text.is_some() || had {
+        txn.sync_put(space::LOCATION, &umid.0.to_string(), text)?;
     }
     Ok(())
 }

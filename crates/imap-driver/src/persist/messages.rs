@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use super::codec::{self, space};
 use super::mirror::Mirror;
 use super::typed;
-use super::{ApplyStats, delete_ignoring_missing};
+use super::{ApplyStats, delete_ignoring_missing, set_loc_row};
 
 /// The parts of a batch's message rows that need no store state (addresses, id lists, subject, flags),
 /// built on the engine's thread before the batch is queued: the commit thread is what an initial sync
@@ -128,10 +128,13 @@ pub(super) fn write_messages(
             let key = umid.0.to_string();
             txn.sync_put(space::MESSAGE, &key, None)?;
             // The location the record carried outlives it (e.g. an expunge still to go upstream).
-            if let Some(l) = mirror.locations.get(umid)
-                && mirror.loc_rows.insert(*umid)
+            if let Some(l) = mirror
+                .locations
+                .get(umid)
+                .filter(|_| !mirror.loc_rows.contains(umid))
             {
-                txn.sync_put(space::LOCATION, &key, Some(&typed::location_to(l)))?;
+                let text = typed::location_to(l);
+                set_loc_row(txn, mirror, *umid, Some(&text))?;
             }
         }
     }
