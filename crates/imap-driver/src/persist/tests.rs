@@ -28,6 +28,17 @@ fn store() -> (tempfile::TempDir, Store, AccountId) {
     (dir, store, acct)
 }
 
+/// The engine's harness on `server`, after one sync.
+fn synced(server: ToyServer) -> Harness {
+    let mut h = Harness::new(
+        server,
+        Harness::test_config(),
+        Timestamp(day_ms(10, 0) as u64),
+    );
+    h.sync();
+    h
+}
+
 fn apply_all(store: &Store, acct: &AccountId, batches: &[Batch], mirror: &mut Mirror) {
     for b in batches {
         store
@@ -115,12 +126,7 @@ fn batches_round_trip_through_the_store() {
         day_ms(3, 8),
         &[],
     );
-    let mut h = Harness::new(
-        server,
-        Harness::test_config(),
-        Timestamp(day_ms(10, 0) as u64),
-    );
-    h.sync();
+    let mut h = synced(server);
 
     let (_dir, store, acct) = store();
     let mut mirror = Mirror::default();
@@ -176,12 +182,7 @@ fn batches_applied_in_one_commit_equal_one_commit_each() {
         }
         server.append("INBOX", &mail.build(), day_ms(1, i64::from(n)), &[]);
     }
-    let mut h = Harness::new(
-        server,
-        Harness::test_config(),
-        Timestamp(day_ms(10, 0) as u64),
-    );
-    h.sync();
+    let mut h = synced(server);
     h.server.set_flags("INBOX", 2, &["\\Seen"]);
     h.server.expunge("INBOX", 4);
     h.sync();
@@ -237,12 +238,7 @@ fn state_of_another_mailbox_is_forgotten_before_loading() {
         day_ms(1, 9),
         &[],
     );
-    let mut h = Harness::new(
-        server,
-        Harness::test_config(),
-        Timestamp(day_ms(10, 0) as u64),
-    );
-    h.sync();
+    let h = synced(server);
 
     // Recorded on first sight (state of older builds is adopted), kept for the same mailbox.
     assert!(!super::check_source(&store, &acct, &src("ann"), Timestamp(2)).unwrap());
@@ -282,12 +278,7 @@ fn locations_in_records_and_rows_load_as_the_batches_say() {
             &[],
         );
     }
-    let mut h = Harness::new(
-        server,
-        Harness::test_config(),
-        Timestamp(day_ms(10, 0) as u64),
-    );
-    h.sync();
+    let h = synced(server);
     let (_d, store, acct) = store();
     let mut mirror = Mirror::default();
     apply_all(&store, &acct, &h.batches, &mut mirror);

@@ -15,6 +15,13 @@ pub fn harness(server: ToyServer) -> Harness {
     Harness::new(server, Harness::test_config(), now())
 }
 
+/// A harness whose engine syncs only part of a folder (`grow_to_full` off) and grows on request.
+pub fn partial_harness(server: ToyServer) -> Harness {
+    let mut config = Harness::test_config();
+    config.grow_to_full = false;
+    Harness::new(server, config, now())
+}
+
 /// Adds a plain message with Message-ID `<id>` to `path`, `days_ago` days before `now()`.
 pub fn add(server: &mut ToyServer, path: &str, id: &str, days_ago: i64) -> u32 {
     let raw = MailBuilder::new(id, &format!("subject {id}")).build();

@@ -6,7 +6,7 @@ use inboxd_imap_sync::testing::{MailBuilder, ToyServer, day_ms};
 use inboxd_imap_sync::wire::{Command, FetchAttr, Response, SearchKey, Untagged};
 use inboxd_imap_sync::{FolderKind, Input, MessageWrite, ProblemKind};
 
-use crate::common::{add, assert_mirror, conversations, harness};
+use crate::common::{add, assert_mirror, conversations, harness, partial_harness};
 
 #[test]
 fn empty_inbox_syncs_to_the_dawn_of_time() {
@@ -182,9 +182,7 @@ fn growing_a_large_folder_on_request_probes_dates_and_converges() {
     for i in 0..130 {
         add(&mut server, "INBOX", &format!("m{i}@x"), 130 - i);
     }
-    let mut h = harness(server);
-    h.config.grow_to_full = false;
-    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    let mut h = partial_harness(server);
     h.sync();
     let inbox = *h.store.folders.keys().next().unwrap();
     // Each requested grow probes INTERNALDATEs and takes one window; bounded.
@@ -222,9 +220,7 @@ fn scrambled_dates_fall_back_to_fixed_windows() {
         let days_ago = if i % 2 == 0 { 300 - i } else { i / 4 };
         add(&mut server, "INBOX", &format!("m{i}@x"), days_ago);
     }
-    let mut h = harness(server);
-    h.config.grow_to_full = false;
-    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    let mut h = partial_harness(server);
     h.sync();
     let inbox = *h.store.folders.keys().next().unwrap();
     let before = h.store.sync_states[&inbox].since_date.unwrap();
@@ -244,9 +240,7 @@ fn no_growth_without_request_when_not_mirroring() {
     for i in 0..80 {
         add(&mut server, "INBOX", &format!("m{i}@x"), 80 - i);
     }
-    let mut h = harness(server);
-    h.config.grow_to_full = false;
-    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    let mut h = partial_harness(server);
     h.sync();
     let first = h.store.messages.len();
     assert!(first > 0 && first < 80, "one window synced, got {first}");
@@ -723,9 +717,7 @@ fn old_mail_arriving_late_is_found_by_a_later_grow() {
     for i in 0..80 {
         add(&mut server, "INBOX", &format!("m{i}@x"), 80 - i);
     }
-    let mut h = harness(server);
-    h.config.grow_to_full = false;
-    h.engine = inboxd_imap_sync::AccountSync::new(h.config.clone());
+    let mut h = partial_harness(server);
     h.sync();
     add(&mut h.server, "INBOX", "late-old@x", 75);
     h.sync();
