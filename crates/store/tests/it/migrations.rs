@@ -122,6 +122,24 @@ fn the_file_is_in_wal_mode() {
 }
 
 #[test]
+fn a_new_file_has_8k_pages_and_an_old_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |dir: &std::path::Path| -> i64 {
+        let conn = Connection::open(dir.join("inboxd.sqlite")).unwrap();
+        conn.pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap()
+    };
+    drop(open(dir.path()));
+    assert_eq!(page_size(dir.path()), 8192);
+
+    let old = tempfile::tempdir().unwrap();
+    write_v1_file(old.path());
+    assert_eq!(page_size(old.path()), 4096);
+    drop(open(old.path()));
+    assert_eq!(page_size(old.path()), 4096);
+}
+
+#[test]
 fn open_creates_missing_directories() {
     let dir = tempfile::tempdir().unwrap();
     let nested = dir.path().join("a").join("b");
