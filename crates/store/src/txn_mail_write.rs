@@ -3,7 +3,9 @@
 //! keys and the `messages_uid` unique index already enforce those rules; only after a statement failed
 //! do we look up which rule it broke, to return the precise error), and a conversation replace that
 //! compares old and new values inside its one UPDATE instead of reading the row first.
-//! The other message and conversation operations live in `txn_mail.rs`.
+//! `EncodedMessage` is a message's row values computed ahead of the transaction (`NewMessage::encode`), so a
+//! caller can do that part on another thread. The other message and conversation operations live in
+//! `txn_mail.rs`.
 
 use inboxd_model::ItemId;
 use rusqlite::{ErrorCode, params};
@@ -48,6 +50,59 @@ pub(crate) static UPDATE_CONVERSATION: &str = "UPDATE conversations SET subject 
      AND first_date IS ?5 AND last_date IS ?6 AND message_count IS ?7 AND unread_count IS ?8 \
      AND flagged IS ?9 AND has_attachments IS ?10 AND snippet IS ?11)";
 
+/// A [`NewMessage`] with its text columns encoded and checked as [`Txn::insert_message`] would (address lists
+/// as JSON, id and flag lists joined, flags sorted): encoding needs no store state, so it can run ahead on any
+/// thread. A sync does it on its engine's thread, because the writer's transaction is what an initial sync
+/// waits for. Placement (`folder`, `conversation`, `imap_uid`) stays assignable until the insert.
+#[derive(Clone, Debug)]
+pub struct EncodedMessage {
+    pub folder: ItemId,
+    pub conversation: Option<ItemId>,
+    pub imap_uid: Option<u32>,
+    message_id: Option<String>,
+    in_reply_to: String,
+    references: String,
+    subject: String,
+    from: String,
+    to: String,
+    cc: String,
+    date: i64,
+    internal_date: i64,
+    size: i64,
+    flags: String,
+    snippet: Option<String>,
+    has_attachments: bool,
+    body_fetched: bool,
+}
+
+impl NewMessage {
+    /// The message's row values; `Invalid` for bad flags or references, or an out-of-range date or size.
+    pub fn encode(self) -> Result<EncodedMessage, StoreError> {
+        let flags = normalize_flags(&self.flags)?;
+        check_words("references", &self.references)?;
+        check_words("in-reply-to", &self.in_reply_to)?;
+        Ok(EncodedMessage {
+            folder: self.folder,
+            conversation: self.conversation,
+            imap_uid: self.imap_uid,
+            message_id: self.message_id,
+            in_reply_to: join_words(&self.in_reply_to),
+            references: join_words(&self.references),
+            subject: self.subject,
+            from: addrs_to_json(&self.from),
+            to: addrs_to_json(&self.to),
+            cc: addrs_to_json(&self.cc),
+            date: ts_sql(self.date)?,
+            internal_date: ts_sql(self.internal_date)?,
+            size: to_i64(self.size)?,
+            flags: join_words(&flags),
+            snippet: self.snippet,
+            has_attachments: self.has_attachments,
+            body_fetched: self.body_fetched,
+        })
+    }
+}
+
 impl Txn<'_> {
     /// Runs one of the conversation statements (they share their parameters); the rows it changed.
     fn write_conversation(
@@ -88,9 +143,11 @@ impl Txn<'_> {
     /// Inserts a message. `NoSuchFolder` for a missing folder, `NoSuchItem` for a missing
     /// conversation, `Invalid` for a UID already used in the folder or bad flags/references.
     pub fn insert_message(&mut self, m: NewMessage) -> Result<ItemId, StoreError> {
-        let flags = normalize_flags(&m.flags)?;
-        check_words("references", &m.references)?;
-        check_words("in-reply-to", &m.in_reply_to)?;
+        self.insert_encoded(m.encode()?)
+    }
+
+    /// [`Txn::insert_message`] for a message encoded beforehand ([`NewMessage::encode`]).
+    pub fn insert_encoded(&mut self, m: EncodedMessage) -> Result<ItemId, StoreError> {
         let id = self.peek_item_id()?;
         let change = self.change_sql()?;
         let key = self.key();
@@ -101,23 +158,23 @@ impl Txn<'_> {
             m.conversation.map(|c| c.0),
             m.imap_uid.map(i64::from),
             m.message_id,
-            join_words(&m.in_reply_to),
-            join_words(&m.references),
+            m.in_reply_to,
+            m.references,
             m.subject,
-            addrs_to_json(&m.from),
-            addrs_to_json(&m.to),
-            addrs_to_json(&m.cc),
-            ts_sql(m.date)?,
-            ts_sql(m.internal_date)?,
-            to_i64(m.size)?,
-            join_words(&flags),
+            m.from,
+            m.to,
+            m.cc,
+            m.date,
+            m.internal_date,
+            m.size,
+            m.flags,
             m.snippet,
             m.has_attachments,
             m.body_fetched,
             change,
         ]);
         if let Err(e) = inserted {
-            return Err(self.insert_failure(&m, e));
+            return Err(self.insert_failure(m.folder, m.conversation, m.imap_uid, e));
         }
         self.use_item_id(id);
         self.touch(id, ItemKind::Message);
@@ -127,27 +184,38 @@ impl Txn<'_> {
     /// The error for a failed message insert: a constraint failure becomes the rule it broke, checked
     /// in the order callers rely on (folder, conversation, UID). The failed statement was rolled back by
     /// SQLite on its own; the transaction goes on.
-    fn insert_failure(&self, m: &NewMessage, e: rusqlite::Error) -> StoreError {
+    fn insert_failure(
+        &self,
+        folder: ItemId,
+        conversation: Option<ItemId>,
+        uid: Option<u32>,
+        e: rusqlite::Error,
+    ) -> StoreError {
         let backend = StoreError::Backend(e.to_string());
         if e.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
             return backend;
         }
-        match self.broken_insert_rule(m) {
+        match self.broken_insert_rule(folder, conversation, uid) {
             Err(rule) => rule,
             Ok(()) => backend,
         }
     }
 
-    fn broken_insert_rule(&self, m: &NewMessage) -> Result<(), StoreError> {
-        if !self.exists(FOLDER_EXISTS, m.folder)? {
+    fn broken_insert_rule(
+        &self,
+        folder: ItemId,
+        conversation: Option<ItemId>,
+        uid: Option<u32>,
+    ) -> Result<(), StoreError> {
+        if !self.exists(FOLDER_EXISTS, folder)? {
             return Err(StoreError::NoSuchFolder);
         }
-        if let Some(conv) = m.conversation
+        if let Some(conv) = conversation
             && !self.exists(CONVERSATION_EXISTS, conv)?
         {
             return Err(StoreError::NoSuchItem);
         }
-        self.check_uid_free(m.folder, m.imap_uid, None)
+        self.check_uid_free(folder, uid, None)
     }
 
     /// Creates (`id: None`) or replaces (`id: Some`, `NoSuchItem` if it is not a conversation) a

@@ -4,7 +4,8 @@
 use inboxd_imap_sync::{Batch, ConvId, Conversation, Message, MessageWrite, Umid};
 use inboxd_model::{ItemId, Timestamp};
 use inboxd_store::{
-    Address as StoreAddress, ConversationSummary, ItemKind, NewMessage, StoreError, Txn,
+    Address as StoreAddress, ConversationSummary, EncodedMessage, ItemKind, NewMessage, StoreError,
+    Txn,
 };
 
 use rustc_hash::FxHashMap;
@@ -14,58 +15,60 @@ use super::mirror::Mirror;
 use super::typed;
 use super::{ApplyStats, delete_ignoring_missing, set_loc_row};
 
-/// The parts of a batch's message rows that need no store state (addresses, id lists, subject, flags),
-/// built on the engine's thread before the batch is queued: the commit thread is what an initial sync
-/// waits for, the engine's has time to spare.
+/// The encoded rows of a batch's messages ([`NewMessage::encode`]: address JSON, joined id and flag lists),
+/// built on the engine's thread before the batch is queued: the commit thread is what an initial sync waits
+/// for, the engine's has time to spare. The commit thread only fills in the placement (store folder,
+/// conversation, UID), which needs the mirror.
 #[derive(Debug, Default)]
 pub(crate) struct Prepared {
-    rows: FxHashMap<Umid, RowParts>,
+    rows: FxHashMap<Umid, EncodedMessage>,
 }
 
 impl Prepared {
-    /// The row parts of every message the batch puts.
+    /// The encoded row of every message the batch puts (one that fails to encode is encoded again, and
+    /// its error reported, by the commit).
     pub(crate) fn of(batch: &Batch) -> Self {
         let rows = batch
             .messages
             .iter()
             .filter_map(|(umid, w)| match w {
-                MessageWrite::Put(m) => Some((*umid, RowParts::of(m))),
+                MessageWrite::Put(m) => new_message(m).encode().ok().map(|e| (*umid, e)),
                 _ => None,
             })
             .collect();
         Self { rows }
     }
 
-    /// The parts for `m`, built now if they were not prepared.
-    fn take(&mut self, umid: Umid, m: &Message) -> RowParts {
-        self.rows.remove(&umid).unwrap_or_else(|| RowParts::of(m))
+    /// The encoded row of `m`, encoded now if it was not prepared.
+    fn take(&mut self, umid: Umid, m: &Message) -> Result<EncodedMessage, StoreError> {
+        match self.rows.remove(&umid) {
+            Some(row) => Ok(row),
+            None => new_message(m).encode(),
+        }
     }
 }
 
-#[derive(Debug)]
-struct RowParts {
-    message_id: Option<String>,
-    in_reply_to: Vec<String>,
-    references: Vec<String>,
-    subject: String,
-    from: Vec<StoreAddress>,
-    to: Vec<StoreAddress>,
-    cc: Vec<StoreAddress>,
-    flags: Vec<String>,
-}
-
-impl RowParts {
-    fn of(m: &Message) -> Self {
-        Self {
-            message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
-            in_reply_to: clean_ids(&m.in_reply_to),
-            references: clean_ids(&m.references),
-            subject: m.subject.clone(),
-            from: m.from.iter().filter_map(addr).collect(),
-            to: m.to.iter().filter_map(addr).collect(),
-            cc: m.cc.iter().filter_map(addr).collect(),
-            flags: clean_flags(m.flags.as_slice()),
-        }
+/// The store message for record `m`, placed nowhere yet (folder 0, no conversation, no UID): `put_message`
+/// places it.
+fn new_message(m: &Message) -> NewMessage {
+    NewMessage {
+        folder: ItemId(0),
+        conversation: None,
+        imap_uid: None,
+        message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
+        in_reply_to: clean_ids(&m.in_reply_to),
+        references: clean_ids(&m.references),
+        subject: m.subject.clone(),
+        from: m.from.iter().filter_map(addr).collect(),
+        to: m.to.iter().filter_map(addr).collect(),
+        cc: m.cc.iter().filter_map(addr).collect(),
+        date: m.sent_date.unwrap_or(m.date),
+        internal_date: m.date,
+        size: u64::from(m.size),
+        flags: clean_flags(m.flags.as_slice()),
+        snippet: m.snippet.clone(),
+        has_attachments: m.has_attachments,
+        body_fetched: false,
     }
 }
 
@@ -141,8 +144,7 @@ pub(super) fn write_messages(
     for (umid, w) in &batch.messages {
         match w {
             MessageWrite::Put(m) => {
-                let parts = prepared.take(*umid, m);
-                put_message(txn, *umid, m, parts, mirror, stats)?;
+                put_message(txn, *umid, m, prepared, mirror, stats)?;
             }
             MessageWrite::Flags(flags) => {
                 let key = umid.0.to_string();
@@ -191,7 +193,7 @@ fn put_message(
     txn: &mut Txn<'_>,
     umid: Umid,
     m: &Message,
-    parts: RowParts,
+    prepared: &mut Prepared,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
 ) -> Result<(), StoreError> {
@@ -215,7 +217,7 @@ fn put_message(
     let item = match existing {
         Some(item) => {
             txn.move_message(item, folder, uid)?;
-            txn.update_message_flags(item, &parts.flags)?;
+            txn.update_message_flags(item, &clean_flags(m.flags.as_slice()))?;
             if let Some(c) = conv {
                 txn.set_message_conversation(item, c)?;
             }
@@ -229,27 +231,12 @@ fn put_message(
             item
         }
         None => {
-            let new = NewMessage {
-                folder,
-                conversation: conv,
-                imap_uid: uid,
-                message_id: parts.message_id,
-                in_reply_to: parts.in_reply_to,
-                references: parts.references,
-                subject: parts.subject,
-                from: parts.from,
-                to: parts.to,
-                cc: parts.cc,
-                date: m.sent_date.unwrap_or(m.date),
-                internal_date: m.date,
-                size: u64::from(m.size),
-                flags: parts.flags,
-                snippet: m.snippet.clone(),
-                has_attachments: m.has_attachments,
-                body_fetched: false,
-            };
+            let mut row = prepared.take(umid, m)?;
+            row.folder = folder;
+            row.conversation = conv;
+            row.imap_uid = uid;
             stats.messages_added += 1;
-            txn.insert_message(new)?
+            txn.insert_encoded(row)?
         }
     };
     mirror.messages.insert(umid, item);

@@ -402,3 +402,57 @@ fn a_conversation_replaced_several_times_in_one_transaction_keeps_the_last_value
     assert_eq!(changes.changed.len(), 1);
     assert_eq!(changes.changed[0].mod_change(), s.change_id(&a).unwrap());
 }
+
+#[test]
+fn a_message_encoded_on_another_thread_and_placed_later_is_the_same_row() {
+    let (_d, s) = store();
+    let a = account(&s, "a@example.com");
+    let mut full = message(folder_ids::INBOX, Some(3), None);
+    full.to = vec![Address {
+        name: None,
+        email: "t@example.com".into(),
+    }];
+    full.references = vec!["r1@x".into(), "r2@x".into()];
+    full.flags = vec!["\\Seen".into(), "\\Flagged".into(), "\\Seen".into()];
+    let unplaced = NewMessage {
+        folder: ItemId(0),
+        conversation: None,
+        imap_uid: None,
+        ..full.clone()
+    };
+    let encoded = std::thread::spawn(move || unplaced.encode())
+        .join()
+        .unwrap()
+        .unwrap();
+    let (direct, placed) = s
+        .commit(&a, T0, |t| {
+            let direct = t.insert_message(full)?;
+            let mut row = encoded;
+            row.folder = folder_ids::INBOX;
+            row.imap_uid = Some(4);
+            Ok((direct, t.insert_encoded(row)?))
+        })
+        .unwrap()
+        .value;
+    let m = |id| match s.item(&a, id).unwrap() {
+        Some(Item::Message(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    let (d, p) = (m(direct), m(placed));
+    assert_eq!(p.imap_uid, Some(4));
+    assert_eq!(p.flags, ["\\Flagged", "\\Seen"]);
+    assert_eq!(
+        (&p.to, &p.from, &p.references, &p.subject, p.folder),
+        (&d.to, &d.from, &d.references, &d.subject, d.folder)
+    );
+}
+
+#[test]
+fn bad_values_are_refused_when_encoding() {
+    let mut bad_flag = message(folder_ids::INBOX, None, None);
+    bad_flag.flags = vec!["two words".into()];
+    assert!(matches!(bad_flag.encode(), Err(StoreError::Invalid(_))));
+    let mut bad_ref = message(folder_ids::INBOX, None, None);
+    bad_ref.references = vec![String::new()];
+    assert!(matches!(bad_ref.encode(), Err(StoreError::Invalid(_))));
+}
