@@ -25,18 +25,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: headers_bench MBOX.gz [old|new|setup]")?;
     let mut mbox = Vec::new();
     flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_end(&mut mbox)?;
-    let blocks: Vec<Vec<u8>> = header_blocks(&mbox)
-        .into_iter()
-        .map(|b| select_fields(&to_crlf(b)).into_owned())
+    // Whole header blocks as the sync fetches them (`BODY.PEEK[HEADER]`, CRLF), and their
+    // `HEADER.FIELDS` cut.
+    let whole: Vec<Vec<u8>> = header_blocks(&mbox).into_iter().map(to_crlf).collect();
+    let blocks: Vec<Vec<u8>> = whole
+        .iter()
+        .map(|b| select_fields(b).into_owned())
         .collect();
     let bytes: usize = blocks.iter().map(Vec::len).sum();
+    let whole_bytes: usize = whole.iter().map(Vec::len).sum();
     let per_msg = |d: Duration| d.as_secs_f64() * 1e6 / blocks.len().max(1) as f64;
-    // A second argument times one path alone (`old`, `new`) or none (`setup`), for profilers and
-    // instruction counts (`perf stat`), which a busy machine does not skew like wall time.
+    // A second argument times one path alone (`old`, `new`, `block`) or none (`setup`), for profilers
+    // and instruction counts (`perf stat`), which a busy machine does not skew like wall time.
     if let Some(mode) = std::env::args().nth(2) {
         let d = match mode.as_str() {
             "old" => best_of(&blocks, parse_headers_old),
             "new" => best_of(&blocks, parse_headers),
+            "block" => best_of(&whole, ParsedHeaders::from_block),
             _ => Duration::ZERO,
         };
         println!("{mode}: {:.3} µs/message", per_msg(d));
@@ -46,19 +51,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .filter(|b| parse_headers(b) != parse_headers_old(b))
         .count();
+    let differing_whole = whole
+        .iter()
+        .zip(&blocks)
+        .filter(|(w, b)| ParsedHeaders::from_block(w) != parse_headers_old(b))
+        .count();
     println!(
-        "{} messages, {} header bytes after select_fields, {differing} differing results",
+        "{} messages, {whole_bytes} header bytes ({bytes} after select_fields), \
+         {differing} differing results ({differing_whole} from whole blocks)",
         blocks.len(),
-        bytes
     );
     let old = best_of(&blocks, parse_headers_old);
     let new = best_of(&blocks, parse_headers);
+    let block = best_of(&whole, ParsedHeaders::from_block);
     let floor = thread_floor(&blocks);
     let output = output_floor(&blocks);
     println!("{:<34} {:>10} {:>12}", "path", "total ms", "µs/message");
     for (name, d) in [
         ("mail-parser only (before)", old),
         ("fast path (now)", new),
+        ("whole blocks (parse_header_block)", block),
         ("  of which ThreadHeaders::from_raw", floor),
         ("  of which allocating the output", output),
     ] {

@@ -118,6 +118,15 @@ pub struct ParsedHeaders {
     pub parsed: bool,
 }
 
+impl ParsedHeaders {
+    /// [`parse_header_block`], reachable from outside the crate for the `headers_bench` example (the
+    /// `headers` module is private and the crate root re-exports only the field-block API).
+    #[doc(hidden)]
+    pub fn from_block(block: &[u8]) -> Self {
+        parse_header_block(block)
+    }
+}
+
 /// Parses a whole header block (`BODY[HEADER]`) exactly as `parse_headers(&select_fields(block))`, in one
 /// pass over the block when it can (most blocks), which saves the copy of the wanted fields.
 pub fn parse_header_block(block: &[u8]) -> ParsedHeaders {
