@@ -8,6 +8,10 @@
 
 use std::collections::HashSet;
 
+#[cfg(test)]
+#[path = "message_id_tests.rs"]
+mod tests;
+
 /// Longest id accepted, in bytes: RFC 5322's line limit; longer "ids" are junk and would bloat keys.
 pub const MAX_ID_BYTES: usize = 998;
 
@@ -51,13 +55,41 @@ pub fn normalize_message_id(raw: &str) -> Option<String> {
 /// duplicates (first occurrence kept), capped to [`MAX_REFERENCES`] (the first id and the last
 /// ones). Junk between ids, commas, missing brackets and comments are tolerated.
 pub fn parse_message_id_list(raw: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    let mut ids: Vec<String> = Candidates::new(raw)
-        .filter_map(clean_candidate)
-        .filter(|id| seen.insert(id.clone()))
-        .collect();
+    // Every id holds an `@` of its own (candidates do not overlap): an upper bound on the count,
+    // bounded so that a value full of `@` does not reserve a huge list.
+    let ats = raw.bytes().filter(|&b| b == b'@').count();
+    let mut ids: Vec<String> = Vec::with_capacity(ats.min(MAX_REFERENCES));
+    ids.extend(Candidates::new(raw).filter_map(clean_candidate));
+    dedup_keep_first(&mut ids);
     cap_references(&mut ids);
     ids
+}
+
+/// Lists up to this long are deduplicated by comparing each id with the kept ones (no hashing,
+/// no copies); longer ones through a set.
+const LINEAR_DEDUP_MAX: usize = 32;
+
+/// Removes repeated ids, keeping each first occurrence in place and the order.
+fn dedup_keep_first(ids: &mut Vec<String>) {
+    if ids.len() <= LINEAR_DEDUP_MAX {
+        let mut kept = 0;
+        for i in 0..ids.len() {
+            let (head, tail) = ids.split_at(i);
+            let Some(id) = tail.first() else { break };
+            if !head.get(..kept).unwrap_or_default().contains(id) {
+                ids.swap(kept, i);
+                kept += 1;
+            }
+        }
+        ids.truncate(kept);
+        return;
+    }
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(ids.len());
+        ids.iter().map(|id| seen.insert(id.as_str())).collect()
+    };
+    let mut keep = keep.into_iter();
+    ids.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// Keeps the first id and the last `MAX_REFERENCES - 1` ids.
@@ -70,6 +102,11 @@ fn cap_references(ids: &mut Vec<String>) {
 
 /// Turns a raw candidate into a normalized id, or rejects it.
 fn clean_candidate(raw: &str) -> Option<String> {
+    // The usual candidate is visible ASCII without comments: nothing to strip, nothing to
+    // decode, so it is checked in place and copied once, only when it is an id.
+    if raw.bytes().all(|b| matches!(b, b'!'..=b'~') && b != b'(') {
+        return plain_id(raw);
+    }
     let mut id = strip_cfws(raw);
     let trimmed = id.trim_start_matches('<').trim_end_matches('>');
     if trimmed.len() != id.len() {
@@ -84,6 +121,22 @@ fn clean_candidate(raw: &str) -> Option<String> {
     }
     id.get_mut(at + 1..)?.make_ascii_lowercase();
     Some(id)
+}
+
+/// [`clean_candidate`] for a candidate of visible ASCII other than `(`: no whitespace, comments or
+/// control characters to remove, so the id is the candidate without its outer brackets.
+fn plain_id(raw: &str) -> Option<String> {
+    let id = raw.trim_start_matches('<').trim_end_matches('>');
+    if id.len() > MAX_ID_BYTES || id.bytes().any(|b| b == b'<' || b == b'>') {
+        return None;
+    }
+    let at = id.rfind('@')?;
+    if at == 0 || at + 1 == id.len() {
+        return None;
+    }
+    let mut out = id.to_owned();
+    out.get_mut(at + 1..)?.make_ascii_lowercase();
+    Some(out)
 }
 
 /// Removes whitespace and `(comments)` (nested) inside a candidate: `< (c) foo @ bar >` is
@@ -147,7 +200,7 @@ impl<'a> Candidates<'a> {
     /// Takes `<...>`; an unterminated bracket ends before the next `<`, or at the next whitespace.
     fn take_bracketed(&mut self) -> &'a str {
         let body = self.rest.get(1..).unwrap_or("");
-        let (content, consumed) = match body.find(['<', '>']) {
+        let (content, consumed) = match body.bytes().position(|b| b == b'<' || b == b'>') {
             Some(end) if body.as_bytes().get(end) == Some(&b'>') => {
                 (body.get(..end).unwrap_or(""), end + 2)
             }
