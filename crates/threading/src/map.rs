@@ -5,9 +5,16 @@
 //! driven by [`Assignment`]) and conversation contents (see `churn`).
 //!
 //! Internal invariant: `conv_of[id] == c` exactly when `id` is in `ids_of[c]`.
+//!
+//! The maps hash with foldhash instead of std's SipHash: assignment is on the initial sync's hot path
+//! (one lookup per header id of every message), and SipHash was most of its cost. Header ids come from
+//! untrusted mail, so the hasher stays randomly seeded (foldhash's `RandomState`, unlike an unseeded
+//! FxHash whose collisions could be precomputed). Nothing here depends on iteration order: the maps are
+//! only looked up, and the id lists are `Vec`s.
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+use foldhash::HashMap;
 
 use crate::headers::ThreadHeaders;
 use crate::resolve::{Resolution, resolve};
@@ -54,8 +61,8 @@ pub struct Assignment<C> {
 impl<C> Default for HeaderIdMap<C> {
     fn default() -> Self {
         Self {
-            conv_of: HashMap::new(),
-            ids_of: HashMap::new(),
+            conv_of: HashMap::default(),
+            ids_of: HashMap::default(),
         }
     }
 }
@@ -75,14 +82,13 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         headers: &ThreadHeaders,
         new_conv: impl FnMut() -> C,
     ) -> Assignment<C> {
-        let ids = headers.header_ids();
-        let resolution = self.resolve_ids(&ids);
+        let resolution = self.resolve_ids(headers);
         let conversation = resolution.target().unwrap_or_else(new_conv);
         let moved_ids = match &resolution {
             Resolution::Merge { keep, absorb } => self.merge(*keep, absorb),
             _ => Vec::new(),
         };
-        let added_ids = self.record_new(ids, conversation);
+        let added_ids = self.record_new(headers, conversation);
         Assignment {
             conversation,
             resolution,
@@ -93,7 +99,7 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
 
     /// What [`assign`](Self::assign) would decide, without changing the map.
     pub fn lookup(&self, headers: &ThreadHeaders) -> Resolution<C> {
-        self.resolve_ids(&headers.header_ids())
+        self.resolve_ids(headers)
     }
 
     /// The conversation a header id maps to.
@@ -139,8 +145,17 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         ids
     }
 
-    fn resolve_ids(&self, ids: &[String]) -> Resolution<C> {
-        resolve(ids.iter().filter_map(|id| self.conv_of.get(id).copied()))
+    /// [`resolve`] over the conversations of the message's header ids. Most messages find one
+    /// conversation (or none): that case is answered without collecting, sorting or allocating.
+    fn resolve_ids(&self, headers: &ThreadHeaders) -> Resolution<C> {
+        let mut found = all_ids(headers).filter_map(|id| self.conv_of.get(id).copied());
+        let Some(first) = found.next() else {
+            return Resolution::New;
+        };
+        match found.clone().find(|c| *c != first) {
+            None => Resolution::Join(first),
+            Some(_) => resolve(std::iter::once(first).chain(found)),
+        }
     }
 
     /// Re-points every id of the absorbed conversations to `keep`; returns the moved ids.
@@ -162,19 +177,33 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         moved
     }
 
-    /// Maps every still-unknown id to `conv`; returns those ids.
-    fn record_new(&mut self, ids: Vec<String>, conv: C) -> Vec<String> {
-        let added: Vec<String> = ids
-            .into_iter()
-            .filter(|id| !self.conv_of.contains_key(id))
-            .collect();
-        for id in &added {
-            self.conv_of.insert(id.clone(), conv);
+    /// Maps every still-unknown id to `conv`; returns those ids, in header order, each once (a repeated
+    /// id is known by the time its second occurrence comes).
+    fn record_new(&mut self, headers: &ThreadHeaders, conv: C) -> Vec<String> {
+        let mut added = Vec::new();
+        for id in all_ids(headers) {
+            if !self.conv_of.contains_key(id) {
+                self.conv_of.insert(id.to_owned(), conv);
+                added.push(id.to_owned());
+            }
         }
-        self.ids_of
-            .entry(conv)
-            .or_default()
-            .extend(added.iter().cloned());
+        if !added.is_empty() {
+            self.ids_of
+                .entry(conv)
+                .or_default()
+                .extend(added.iter().cloned());
+        }
         added
     }
+}
+
+/// Every header id of a message, duplicates included, in [`ThreadHeaders::header_ids`] order
+/// (Message-ID, References, In-Reply-To), borrowed: known ids, the common case, cost no copy.
+fn all_ids(headers: &ThreadHeaders) -> impl Iterator<Item = &str> + Clone {
+    headers
+        .message_id
+        .iter()
+        .chain(&headers.references)
+        .chain(&headers.in_reply_to)
+        .map(String::as_str)
 }
