@@ -4,10 +4,14 @@
 //! `Batch`, so "state in memory" and "what the batches wrote" cannot drift apart (tests check
 //! `Snapshot::apply(batches) == db.snapshot()`). What does not belong here: IMAP, task sequencing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use inboxd_threading::{Addr, Assignment, ConvMessage, HeaderIdMap, ThreadHeaders, churn};
+// The indexes below are only looked up, never iterated in an order that reaches a batch: foldhash (seeded)
+// instead of SipHash, which showed up in the initial sync's profile.
+use foldhash::HashMap;
+use inboxd_threading::{Addr, ConvMessage, HeaderIdMap, Resolution, ThreadHeaders, churn};
 
 use crate::batch::{Batch, ConvMerge, MessageWrite, Snapshot};
 use crate::flags::FlagSetTable;
@@ -32,8 +36,10 @@ pub(crate) struct Db {
     counters: Counters,
     /// Index: folder → UID → umid (the inverse of `locations`).
     uids: HashMap<FolderId, BTreeMap<u32, Umid>>,
-    /// Index: conversation → its messages.
-    members: HashMap<ConvId, BTreeSet<Umid>>,
+    /// Index: conversation → its messages, ascending (umids are allocated in order, so adding one is
+    /// nearly always a push; a sorted `Vec` is much cheaper to build and drop than a `BTreeSet` per
+    /// conversation).
+    members: HashMap<ConvId, Vec<Umid>>,
     batch: Batch,
     batch_seq: u64,
 }
@@ -56,7 +62,7 @@ impl Db {
             db.index_location(umid, loc);
         }
         for (umid, m) in snap.messages {
-            db.members.entry(m.conv).or_default().insert(umid);
+            add_member(&mut db.members, m.conv, umid);
             db.messages.insert(umid, Arc::new(m));
         }
         db
@@ -335,43 +341,46 @@ impl Db {
     }
 
     /// Assigns a message's header ids to a conversation (new / join / merge decided by `inboxd-threading`),
-    /// recording the headerIdMap writes. A merge's message moves are left to the caller (`sync_merge`).
-    pub(crate) fn assign(&mut self, headers: &ThreadHeaders, umid: Umid) -> Assignment<ConvId> {
+    /// recording the headerIdMap writes; returns the conversation and how it was decided. A merge's message
+    /// moves are left to the caller (`sync_merge`).
+    pub(crate) fn assign(
+        &mut self,
+        headers: &ThreadHeaders,
+        umid: Umid,
+    ) -> (ConvId, Resolution<ConvId>) {
         let a = self.header_ids.assign(headers, || ConvId::founded_by(umid));
-        for id in a.added_ids.iter().chain(&a.moved_ids) {
-            self.batch
-                .header_ids
-                .insert(id.clone(), Some(a.conversation));
+        let conv = a.conversation;
+        for id in a.added_ids.into_iter().chain(a.moved_ids) {
+            self.batch.header_ids.insert(id, Some(conv));
         }
-        a
+        (conv, a.resolution)
     }
 
     /// Inserts or replaces a message record.
     pub(crate) fn put_message(&mut self, m: Message) {
-        if let Some(old) = self.messages.get(&m.umid) {
-            if **old == m {
-                return;
+        let (umid, conv) = (m.umid, m.conv);
+        let m = match self.messages.entry(umid) {
+            Entry::Occupied(mut old) => {
+                if **old.get() == m {
+                    return;
+                }
+                if old.get().conv != conv {
+                    remove_member(&mut self.members, old.get().conv, umid);
+                }
+                let m = Arc::new(m);
+                old.insert(Arc::clone(&m));
+                m
             }
-            if old.conv != m.conv
-                && let Some(set) = self.members.get_mut(&old.conv)
-            {
-                set.remove(&m.umid);
-            }
-        }
-        self.members.entry(m.conv).or_default().insert(m.umid);
-        let m = Arc::new(m);
-        self.batch
-            .messages
-            .insert(m.umid, MessageWrite::Put(Arc::clone(&m)));
-        self.messages.insert(m.umid, m);
+            Entry::Vacant(slot) => Arc::clone(slot.insert(Arc::new(m))),
+        };
+        add_member(&mut self.members, conv, umid);
+        self.batch.messages.insert(umid, MessageWrite::Put(m));
     }
 
     /// Deletes a message record; returns its conversation (to re-churn).
     pub(crate) fn delete_message(&mut self, umid: Umid) -> Option<ConvId> {
         let m = self.messages.remove(&umid)?;
-        if let Some(set) = self.members.get_mut(&m.conv) {
-            set.remove(&umid);
-        }
+        remove_member(&mut self.members, m.conv, umid);
         self.batch.messages.insert(umid, MessageWrite::Delete);
         Some(m.conv)
     }
@@ -498,6 +507,24 @@ impl Db {
         if self.tasks.remove(&id).is_some() {
             self.batch.tasks.insert(id, None);
         }
+    }
+}
+
+/// Adds `umid` to a conversation's ascending member list (a push unless it is older than the newest member).
+fn add_member(members: &mut HashMap<ConvId, Vec<Umid>>, conv: ConvId, umid: Umid) {
+    let set = members.entry(conv).or_default();
+    if set.last().is_none_or(|last| *last < umid) {
+        set.push(umid);
+    } else if let Err(at) = set.binary_search(&umid) {
+        set.insert(at, umid);
+    }
+}
+
+fn remove_member(members: &mut HashMap<ConvId, Vec<Umid>>, conv: ConvId, umid: Umid) {
+    if let Some(set) = members.get_mut(&conv)
+        && let Ok(at) = set.binary_search(&umid)
+    {
+        set.remove(at);
     }
 }
 

@@ -139,21 +139,25 @@ impl SyncMessages {
         // of k messages arriving in one chunk cost k re-churns of up to k members each. Churn is a function
         // of the members alone, so the summaries the batch carries are the same.
         let mut grown = std::collections::BTreeSet::new();
-        let by_uid: std::collections::HashMap<u32, Fetched<'_>> = reply
+        let by_uid: foldhash::HashMap<u32, Fetched<'_>> = reply
             .fetches()
             .filter_map(|f| Some((f.uid()?, f)))
             .collect();
         for Pending { uid, task } in chunk {
             match (by_uid.get(&uid), task) {
                 (Some(f), Some((task, umid))) => {
-                    grown.insert(thread_message(cx, folder, umid, uid, f));
+                    // Registered earlier (by a refresh): the flags may have changed since.
+                    let flags = FlagSet::new(f.flags().unwrap_or_default());
+                    cx.db.update_flags(umid, &flags);
+                    grown.insert(thread_message(cx, folder, umid, uid, f, flags));
                     cx.db.finish_task(task);
                 }
                 (Some(f), None) => {
                     if cx.db.umid_at(folder, uid).is_none() {
+                        // Registered with the flags of this very FETCH: nothing to update.
                         let flags = FlagSet::new(f.flags().unwrap_or_default());
                         let umid = sync_refresh::register(cx, folder, uid, &flags);
-                        grown.insert(thread_message(cx, folder, umid, uid, f));
+                        grown.insert(thread_message(cx, folder, umid, uid, f, flags));
                     }
                 }
                 (None, Some((_, umid))) => {
@@ -216,14 +220,16 @@ impl Job for SyncMessages {
     }
 }
 
-/// Builds the message record from one FETCH, assigns its conversation and writes the record; returns the
-/// conversation, for the caller to re-churn.
+/// Builds the message record from one FETCH (whose `flags` the caller recorded at the message's location
+/// already), assigns its conversation and writes the record; returns the conversation, for the caller to
+/// re-churn.
 fn thread_message(
     cx: &mut Cx<'_>,
     folder: FolderId,
     umid: Umid,
     uid: u32,
     f: &Fetched<'_>,
+    flags: FlagSet,
 ) -> crate::ConvId {
     // A whole header block parses exactly like the fields a HEADER.FIELDS fetch returns (cut from it byte
     // for byte, in one pass when possible), so the parse and a synthesized Message-ID do not depend on the
@@ -258,10 +264,8 @@ fn thread_message(
             "synthesized a Message-ID",
         );
     }
-    let flags = FlagSet::new(f.flags().unwrap_or_default());
-    cx.db.update_flags(umid, &flags);
-    let assignment = cx.db.assign(&headers.thread, umid);
-    if let Resolution::Merge { keep, absorb } = &assignment.resolution {
+    let (conv, resolution) = cx.db.assign(&headers.thread, umid);
+    if let Resolution::Merge { keep, absorb } = &resolution {
         sync_merge::apply(cx.db, *keep, absorb);
     }
     let date = f
@@ -269,20 +273,12 @@ fn thread_message(
         .and_then(|d| u64::try_from(d).ok())
         .or(headers.sent_date)
         .unwrap_or(0);
-    let message = build_message(
-        umid,
-        assignment.conversation,
-        folder,
-        headers,
-        flags,
-        date,
-        f,
-    );
+    let message = build_message(umid, conv, folder, headers, flags, date, f);
     cx.db.put_message(Message {
         synthesized_id: synthesized,
         ..message
     });
-    assignment.conversation
+    conv
 }
 
 fn build_message(
