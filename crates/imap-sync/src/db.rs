@@ -4,7 +4,7 @@
 //! `Batch`, so "state in memory" and "what the batches wrote" cannot drift apart (tests check
 //! `Snapshot::apply(batches) == db.snapshot()`). What does not belong here: IMAP, task sequencing.
 
-use std::collections::btree_map::Entry;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -26,9 +26,12 @@ use crate::{
 pub(crate) struct Db {
     folders: BTreeMap<FolderId, Folder>,
     sync_states: BTreeMap<FolderId, FolderSyncState>,
-    locations: BTreeMap<Umid, Location>,
-    /// Shared with the batches that write them: a record goes to the store without a copy.
-    messages: BTreeMap<Umid, Arc<Message>>,
+    /// Hashed, not ordered: only looked up (the snapshot sorts them); a hash lookup is cheaper than a
+    /// B-tree walk on the initial sync's path, and so is the teardown.
+    locations: HashMap<Umid, Location>,
+    /// Shared with the batches that write them: a record goes to the store without a copy. Hashed, like
+    /// `locations`.
+    messages: HashMap<Umid, Arc<Message>>,
     conversations: BTreeMap<ConvId, Conversation>,
     header_ids: HeaderIdMap<ConvId>,
     flag_sets: FlagSetTable,
@@ -79,7 +82,7 @@ impl Db {
         Snapshot {
             folders: self.folders.clone(),
             sync_states: self.sync_states.clone(),
-            locations: self.locations.clone(),
+            locations: self.locations.iter().map(|(u, l)| (*u, *l)).collect(),
             messages: self
                 .messages
                 .iter()
