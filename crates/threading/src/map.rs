@@ -82,13 +82,23 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         headers: &ThreadHeaders,
         new_conv: impl FnMut() -> C,
     ) -> Assignment<C> {
-        let resolution = self.resolve_ids(headers);
+        // One lookup per id: the known ones give the conversations, the unknown ones are kept for
+        // recording (a merge only re-points known ids, so they stay unknown until then).
+        let mut found = Found::default();
+        let mut unknown = Vec::new();
+        for id in all_ids(headers) {
+            match self.conv_of.get(id) {
+                Some(conv) => found.add(*conv),
+                None => unknown.push(id),
+            }
+        }
+        let resolution = found.resolution();
         let conversation = resolution.target().unwrap_or_else(new_conv);
         let moved_ids = match &resolution {
             Resolution::Merge { keep, absorb } => self.merge(*keep, absorb),
             _ => Vec::new(),
         };
-        let added_ids = self.record_new(headers, conversation);
+        let added_ids = self.record_new(unknown, conversation);
         Assignment {
             conversation,
             resolution,
@@ -145,17 +155,13 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         ids
     }
 
-    /// [`resolve`] over the conversations of the message's header ids. Most messages find one
-    /// conversation (or none): that case is answered without collecting, sorting or allocating.
+    /// [`resolve`] over the conversations of the message's header ids.
     fn resolve_ids(&self, headers: &ThreadHeaders) -> Resolution<C> {
-        let mut found = all_ids(headers).filter_map(|id| self.conv_of.get(id).copied());
-        let Some(first) = found.next() else {
-            return Resolution::New;
-        };
-        match found.clone().find(|c| *c != first) {
-            None => Resolution::Join(first),
-            Some(_) => resolve(std::iter::once(first).chain(found)),
+        let mut found = Found::default();
+        for conv in all_ids(headers).filter_map(|id| self.conv_of.get(id)) {
+            found.add(*conv);
         }
+        found.resolution()
     }
 
     /// Re-points every id of the absorbed conversations to `keep`; returns the moved ids.
@@ -177,11 +183,11 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
         moved
     }
 
-    /// Maps every still-unknown id to `conv`; returns those ids, in header order, each once (a repeated
-    /// id is known by the time its second occurrence comes).
-    fn record_new(&mut self, headers: &ThreadHeaders, conv: C) -> Vec<String> {
+    /// Maps the `unknown` ids (in header order, repeats included) to `conv`; returns them, each once
+    /// (a repeated id is known by the time its second occurrence comes).
+    fn record_new(&mut self, unknown: Vec<&str>, conv: C) -> Vec<String> {
         let mut added = Vec::new();
-        for id in all_ids(headers) {
+        for id in unknown {
             if !self.conv_of.contains_key(id) {
                 self.conv_of.insert(id.to_owned(), conv);
                 added.push(id.to_owned());
@@ -197,13 +203,140 @@ impl<C: Ord + Copy + Hash> HeaderIdMap<C> {
     }
 }
 
+/// The conversations a message's header ids map to, as [`resolve`] wants them. Most messages find one
+/// conversation (or none): that case is answered without collecting, sorting or allocating.
+struct Found<C> {
+    first: Option<C>,
+    /// Conversations other than `first`, repeats included.
+    others: Vec<C>,
+}
+
+impl<C> Default for Found<C> {
+    fn default() -> Self {
+        Self {
+            first: None,
+            others: Vec::new(),
+        }
+    }
+}
+
+impl<C: Ord + Copy> Found<C> {
+    fn add(&mut self, conv: C) {
+        match self.first {
+            None => self.first = Some(conv),
+            Some(first) if first == conv => {}
+            Some(_) => self.others.push(conv),
+        }
+    }
+
+    fn resolution(self) -> Resolution<C> {
+        match self.first {
+            None => Resolution::New,
+            Some(first) if self.others.is_empty() => Resolution::Join(first),
+            Some(first) => resolve(std::iter::once(first).chain(self.others)),
+        }
+    }
+}
+
 /// Every header id of a message, duplicates included, in [`ThreadHeaders::header_ids`] order
 /// (Message-ID, References, In-Reply-To), borrowed: known ids, the common case, cost no copy.
-fn all_ids(headers: &ThreadHeaders) -> impl Iterator<Item = &str> + Clone {
+fn all_ids(headers: &ThreadHeaders) -> impl Iterator<Item = &str> {
     headers
         .message_id
         .iter()
         .chain(&headers.references)
         .chain(&headers.in_reply_to)
         .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The borrowing, single-lookup `assign` against the straightforward one it replaced (collect
+    //! `header_ids`, `resolve`, record the unknown ones): same assignments, same map.
+
+    use std::collections::HashMap as StdMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Reference {
+        conv_of: StdMap<String, u32>,
+        ids_of: StdMap<u32, Vec<String>>,
+    }
+
+    impl Reference {
+        fn assign(&mut self, headers: &ThreadHeaders, new_conv: u32) -> Assignment<u32> {
+            let ids = headers.header_ids();
+            let resolution = resolve(ids.iter().filter_map(|id| self.conv_of.get(id).copied()));
+            let conversation = resolution.target().unwrap_or(new_conv);
+            let mut moved_ids = Vec::new();
+            if let Resolution::Merge { keep, absorb } = &resolution {
+                for conv in absorb {
+                    for id in self.ids_of.remove(conv).unwrap_or_default() {
+                        self.conv_of.insert(id.clone(), *keep);
+                        moved_ids.push(id);
+                    }
+                }
+                self.ids_of
+                    .entry(*keep)
+                    .or_default()
+                    .extend(moved_ids.iter().cloned());
+            }
+            let added_ids: Vec<String> = ids
+                .into_iter()
+                .filter(|id| !self.conv_of.contains_key(id))
+                .collect();
+            for id in &added_ids {
+                self.conv_of.insert(id.clone(), conversation);
+            }
+            self.ids_of
+                .entry(conversation)
+                .or_default()
+                .extend(added_ids.iter().cloned());
+            Assignment {
+                conversation,
+                resolution,
+                added_ids,
+                moved_ids,
+            }
+        }
+    }
+
+    /// Headers over a small id pool, so that repeats, joins and merges are common.
+    fn headers() -> impl Strategy<Value = ThreadHeaders> {
+        let id = (0u8..10).prop_map(|i| format!("m{i}@x"));
+        (
+            proptest::option::of(id.clone()),
+            proptest::collection::vec(id.clone(), 0..6),
+            proptest::collection::vec(id, 0..3),
+        )
+            .prop_map(|(message_id, references, in_reply_to)| ThreadHeaders {
+                message_id,
+                in_reply_to,
+                references,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn assign_matches_the_reference(messages in proptest::collection::vec(headers(), 1..40)) {
+            let (mut map, mut reference) = (HeaderIdMap::new(), Reference::default());
+            for (n, h) in (1u32..).zip(&messages) {
+                let got = map.assign(h, || n);
+                prop_assert_eq!(&got, &reference.assign(h, n));
+                if !h.is_empty() {
+                    prop_assert_eq!(map.lookup(h), Resolution::Join(got.conversation));
+                }
+            }
+            prop_assert_eq!(map.len(), reference.conv_of.len());
+            for (id, conv) in &reference.conv_of {
+                prop_assert_eq!(map.get(id), Some(*conv));
+            }
+            for (conv, ids) in &reference.ids_of {
+                prop_assert_eq!(map.ids_of(*conv), ids.as_slice());
+            }
+        }
+    }
 }
