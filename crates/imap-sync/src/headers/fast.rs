@@ -17,6 +17,7 @@
 use inboxd_threading::ThreadHeaders;
 use mail_parser::parsers::MessageStream;
 
+use super::scan::value_end;
 use super::{ParsedHeaders, address, date, slow};
 
 /// The fields of [`super::HEADER_FIELDS`], in the order of [`Tally`]'s counters.
@@ -227,20 +228,6 @@ impl Field {
             .copied()
             .find(|f| f.name().eq_ignore_ascii_case(name))
     }
-}
-
-/// Where the value starting at `start` ends: after the first line feed not followed by a blank, or at
-/// the end of the block.
-fn value_end(raw: &[u8], start: usize) -> usize {
-    let mut from = start;
-    while let Some(i) = raw.get(from..).and_then(|r| memchr::memchr(b'\n', r)) {
-        let after = from + i + 1;
-        if !matches!(raw.get(after), Some(b' ' | b'\t')) {
-            return after;
-        }
-        from = after;
-    }
-    raw.len()
 }
 
 /// The value bytes from `start` up to [`value_end`], and that end.

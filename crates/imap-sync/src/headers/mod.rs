@@ -6,13 +6,14 @@
 //! Message-ID normalization and the threading rules (`inboxd-threading`), bodies (`tasks::sync_body`).
 //!
 //! Layout: this file holds the public API and field selection; `fast` splits blocks and parses simple
-//! values (with `address` and `date`), falling back per field or per block to `slow`, the mail-parser-only
-//! path that defines the expected output. `tests` covers the API; `tests_equivalence` (corner cases, the
+//! values (with `address` and `date`; `scan` finds where values end), falling back per field or per
+//! block to `slow`, the mail-parser-only path that defines the expected output. `tests` covers the API; `tests_equivalence` (corner cases, the
 //! real list-mail corpus when present) and `tests_generated` (randomized blocks) check fast == slow.
 
 mod address;
 mod date;
 mod fast;
+mod scan;
 mod slow;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,143 @@
+//! Line scanning of header blocks: where a field's value ends.
+//!
+//! What belongs here: finding the line feed that ends a field (the first one not followed by a
+//! blank), the scan every line of a whole header block costs, wanted or not. What does not: what a
+//! line holds (`fast::classify`) and value grammars.
+//!
+//! Why not plain `memchr::memchr`: a whole block is ~130 short lines (~55 bytes: Received, DKIM and
+//! ARC lines, most of them skipped), so the search itself is short and memchr's per-call dispatch
+//! (an indirect call through a function pointer chosen at run time, then its searcher's setup) is a
+//! good part of each call. The AVX2 searcher is built once and called directly when the CPU has it.
+
+use std::sync::OnceLock;
+
+/// Where the value starting at `start` ends: after the first line feed not followed by SP or HT (a
+/// continuation line), or at the end of the block when there is none.
+pub(super) fn value_end(raw: &[u8], start: usize) -> usize {
+    let finder = LineFeeds::get();
+    let mut from = start;
+    while let Some(i) = raw.get(from..).and_then(|r| finder.find(r)) {
+        let after = from + i + 1;
+        if !matches!(raw.get(after), Some(b' ' | b'\t')) {
+            return after;
+        }
+        from = after;
+    }
+    raw.len()
+}
+
+/// A line feed searcher: memchr's AVX2 one held directly when available, else `memchr::memchr`.
+#[derive(Clone, Copy, Debug)]
+struct LineFeeds {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::One>,
+}
+
+impl LineFeeds {
+    /// The process-wide searcher (CPU features do not change while running).
+    fn get() -> &'static LineFeeds {
+        static FINDER: OnceLock<LineFeeds> = OnceLock::new();
+        FINDER.get_or_init(|| LineFeeds {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::One::new(b'\n'),
+        })
+    }
+
+    /// The offset of the first line feed in `haystack`.
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(one) = &self.avx2 {
+            return one.find(haystack);
+        }
+        memchr::memchr(b'\n', haystack)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_end;
+
+    /// The definition: the first line feed from `start` on that is not followed by a blank.
+    fn reference(raw: &[u8], start: usize) -> usize {
+        let mut i = start;
+        while i < raw.len() {
+            if raw[i] == b'\n' && !matches!(raw.get(i + 1), Some(b' ' | b'\t')) {
+                return i + 1;
+            }
+            i += 1;
+        }
+        raw.len()
+    }
+
+    fn check(raw: &[u8]) {
+        for start in 0..=raw.len() + 1 {
+            assert_eq!(
+                value_end(raw, start),
+                reference(raw, start),
+                "start {start} in {:?}",
+                String::from_utf8_lossy(raw)
+            );
+        }
+    }
+
+    #[test]
+    fn ends_at_the_first_line_feed_not_followed_by_a_blank() {
+        let crlf = b"Subject: a\r\n b\r\n\tc\r\nTo: d\r\n\r\n";
+        assert_eq!(value_end(crlf, 8), 20);
+        let lf = b"Subject: a\n b\n\tc\nTo: d\n\n";
+        assert_eq!(value_end(lf, 8), 17);
+        for raw in [&crlf[..], &lf[..]] {
+            check(raw);
+        }
+    }
+
+    #[test]
+    fn block_without_blank_line_or_final_line_feed_ends_at_its_end() {
+        assert_eq!(value_end(b"To: a\r\n b", 3), 9);
+        assert_eq!(value_end(b"To: a\r\n", 3), 7);
+        for raw in [&b"To: a\r\n b"[..], b"To: a\r\n", b"To: a\r\n ", b""] {
+            check(raw);
+        }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_no_line_end() {
+        assert_eq!(value_end(b"To: a\rb\r c\r\nCc: d", 3), 12);
+        check(b"To: a\rb\r c\r\nCc: d\r\r\n\r\n");
+    }
+
+    #[test]
+    fn line_feeds_on_both_sides_of_vector_widths() {
+        // The searcher reads 16/32/64/128 bytes at a time: line feeds (plain, folded, last byte)
+        // around each of those boundaries.
+        for len in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200] {
+            for at in 0..len {
+                for next in [b'x', b' ', b'\t', b'\n', b'\r'] {
+                    let mut raw = vec![b'a'; len];
+                    raw[at] = b'\n';
+                    if let Some(b) = raw.get_mut(at + 1) {
+                        *b = next;
+                    }
+                    assert_eq!(value_end(&raw, 0), reference(&raw, 0), "{len} {at} {next}");
+                    assert_eq!(
+                        value_end(&raw, at),
+                        reference(&raw, at),
+                        "{len} {at} {next}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn huge_folded_values() {
+        let mut raw = b"References:".to_vec();
+        for i in 0..5000 {
+            raw.extend_from_slice(format!(" <{i}@example.org>\r\n").as_bytes());
+        }
+        raw.extend_from_slice(b"To: a\r\n\r\n");
+        assert_eq!(value_end(&raw, 11), raw.len() - 9);
+        let long_line = [b"Subject: ".as_slice(), &[b'x'; 100_000], b"\r\n\r\n"].concat();
+        assert_eq!(value_end(&long_line, 8), long_line.len() - 2);
+    }
+}
