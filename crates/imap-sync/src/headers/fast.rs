@@ -92,8 +92,9 @@ pub(super) fn parse(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
 /// Parses a whole header block as `parse(select_fields(raw))` would, skipping the other fields in the
 /// same pass instead of copying the wanted ones out first (the copy cost as much as the parse). `None`
 /// whenever that equality is not certain, and the caller selects and parses as usual: a wanted field
-/// spelled `Name :`, a value the fast parsers refuse (mail-parser's fallback reads on past the value's
-/// end in corner cases, and what follows differs once other fields are left in), or no wanted field.
+/// spelled `Name :`, a value mail-parser's fallback did not end exactly at the value's end (it reads on
+/// in corner cases, and what follows differs once other fields are left in), a Date the fast parser
+/// refuses, or no wanted field.
 pub(super) fn parse_whole(raw: &[u8], tally: &mut Tally) -> Option<ParsedHeaders> {
     parse_fields(raw, tally, Mode::Whole)
 }
@@ -106,8 +107,6 @@ enum Mode {
 }
 
 fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeaders> {
-    let fallbacks = |t: &Tally| t.fallback.iter().sum::<u64>();
-    let fallbacks_before = fallbacks(tally);
     let mut any_field = false;
     let mut out = ParsedHeaders {
         parsed: true,
@@ -140,7 +139,7 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
         };
         any_field = true;
         let start = pos + name_len + 1;
-        pos = match field {
+        let end = match field {
             Field::MessageId | Field::InReplyTo | Field::References => {
                 let end = value_end(raw, start);
                 let slot = match field {
@@ -152,19 +151,20 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
                     *s = Some((start, end));
                 }
                 tally.count(field, true);
-                end
+                End::Value(end)
             }
             Field::Subject => subject(raw, start, &mut out, tally),
             Field::From | Field::To | Field::Cc => addresses(raw, start, field, &mut out, tally),
             Field::Date => sent_date(raw, start, &mut out, tally),
         };
+        pos = match (end, mode) {
+            (End::Value(next), _) | (End::Reader(next), Mode::Fields) => next,
+            (End::Reader(_), Mode::Whole) => return None,
+        };
     }
     if !any_field {
         // No field at all: mail-parser says "not parsed"; leave that verdict to it.
         tally.blocks_refused += 1;
-        return None;
-    }
-    if mode == Mode::Whole && fallbacks(tally) != fallbacks_before {
         return None;
     }
     // `Message::header_raw` semantics: the bytes after the colon up to the value's end, line feeds of
@@ -175,6 +175,22 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
     };
     out.thread = ThreadHeaders::from_raw(raw_value(ids[0]), raw_value(ids[1]), raw_value(ids[2]));
     Some(out)
+}
+
+/// Where parsing goes on after a field value.
+#[derive(Clone, Copy)]
+enum End {
+    /// At the value's end ([`value_end`]): the fast parsers, or mail-parser's field parser when it
+    /// stopped right there. mail-parser's address and unstructured parsers stop at the first line
+    /// feed not followed by a blank and look no further than whether the next byte is one (encoded
+    /// words inside fail at such a line feed and are read again as text), so what follows the value
+    /// (other fields in a whole block, the next wanted one after `select_fields`) cannot change the
+    /// result.
+    Value(usize),
+    /// Where mail-parser's field parser stopped, elsewhere (it read past the value's end, or it is
+    /// the date scanner, whose quirks are not worth proving safe): right for a `HEADER.FIELDS`
+    /// block, not certain for a whole one.
+    Reader(usize),
 }
 
 /// What a header line starting at `rest` is.
@@ -242,7 +258,7 @@ fn stream_at(raw: &[u8], start: usize) -> MessageStream<'_> {
     MessageStream::new(raw.get(start..).unwrap_or_default())
 }
 
-fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> usize {
+fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> End {
     let (value, end) = value_at(raw, start);
     if let Some(text) = unfold(value) {
         // Lines are already trimmed of SP, HT and CR; `trim` can still find other Unicode blanks.
@@ -252,12 +268,21 @@ fn subject(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally)
             slow::subject_text(&text)
         };
         tally.count(Field::Subject, true);
-        return end;
+        return End::Value(end);
     }
     tally.count(Field::Subject, false);
     let mut stream = stream_at(raw, start);
     out.subject = slow::subject_of(&stream.parse_unstructured());
-    start + stream.offset()
+    reader_end(start + stream.offset(), end)
+}
+
+/// Where mail-parser's address or unstructured parser stopped (`next`), given the value's `end`.
+fn reader_end(next: usize, end: usize) -> End {
+    if next == end {
+        End::Value(next)
+    } else {
+        End::Reader(next)
+    }
 }
 
 /// mail-parser's unstructured text for values without encoded words: each line from its first to its
@@ -298,7 +323,7 @@ fn addresses(
     field: Field,
     out: &mut ParsedHeaders,
     tally: &mut Tally,
-) -> usize {
+) -> End {
     let (value, end) = value_at(raw, start);
     if let Some(list) = address::parse_list(value) {
         tally.count(field, true);
@@ -307,7 +332,7 @@ fn addresses(
             Field::To => out.to = list,
             _ => out.cc = list,
         }
-        return end;
+        return End::Value(end);
     }
     tally.count(field, false);
     let mut stream = stream_at(raw, start);
@@ -318,15 +343,15 @@ fn addresses(
         Field::To => out.to = parsed.map(slow::address_list).unwrap_or_default(),
         _ => out.cc = parsed.map(slow::address_list).unwrap_or_default(),
     }
-    start + stream.offset()
+    reader_end(start + stream.offset(), end)
 }
 
-fn sent_date(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> usize {
+fn sent_date(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tally) -> End {
     let (value, end) = value_at(raw, start);
     if let Some(d) = date::parse(value) {
         tally.count(Field::Date, true);
         out.sent_date = slow::timestamp_ms(&d);
-        return end;
+        return End::Value(end);
     }
     tally.count(Field::Date, false);
     let mut stream = stream_at(raw, start);
@@ -334,5 +359,5 @@ fn sent_date(raw: &[u8], start: usize, out: &mut ParsedHeaders, tally: &mut Tall
         .parse_date()
         .as_datetime()
         .and_then(slow::timestamp_ms);
-    start + stream.offset()
+    End::Reader(start + stream.offset())
 }
