@@ -48,7 +48,7 @@ pub const MAX_REFERENCES: usize = 100;
 /// whitespace. Examples: `<AbC@Mail.EXAMPLE>` → `AbC@mail.example`; `(c) < foo @ bar > ` →
 /// `foo@bar`; `<a@x> <b@x>` → `a@x`; `<unknown>`, `<>`, `""` → `None`.
 pub fn normalize_message_id(raw: &str) -> Option<String> {
-    Candidates::new(raw).find_map(clean_candidate)
+    Candidates::new(raw).find_map(Candidate::id)
 }
 
 /// Parses a References or In-Reply-To value into normalized ids, in header order, without
@@ -59,7 +59,7 @@ pub fn parse_message_id_list(raw: &str) -> Vec<String> {
     // bounded so that a value full of `@` does not reserve a huge list.
     let ats = raw.bytes().filter(|&b| b == b'@').count();
     let mut ids: Vec<String> = Vec::with_capacity(ats.min(MAX_REFERENCES));
-    ids.extend(Candidates::new(raw).filter_map(clean_candidate));
+    ids.extend(Candidates::new(raw).filter_map(Candidate::id));
     dedup_keep_first(&mut ids);
     cap_references(&mut ids);
     ids
@@ -100,12 +100,59 @@ fn cap_references(ids: &mut Vec<String>) {
     }
 }
 
+/// Byte classes of id text ([`ID_BYTE`]): visible ASCII but `(`, `<`, `>` (nothing to strip or
+/// check), the brackets, anything else (whitespace, comments, controls, 8-bit: the general path).
+const PLAIN: u8 = 0;
+const BRACKET: u8 = 1;
+const OTHER: u8 = 2;
+
+static ID_BYTE: [u8; 256] = {
+    let mut c = [OTHER; 256];
+    let mut b = b'!';
+    while b <= b'~' {
+        c[b as usize] = match b {
+            b'<' | b'>' => BRACKET,
+            b'(' => OTHER,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    c
+};
+
+fn id_byte(b: u8) -> u8 {
+    // A 256-entry table indexed by a byte: always in bounds.
+    ID_BYTE[usize::from(b)]
+}
+
+/// A raw candidate, and whether it is known to hold only [`PLAIN`] bytes (the usual `<id>`).
+#[derive(Clone, Copy)]
+struct Candidate<'a> {
+    text: &'a str,
+    plain: bool,
+}
+
+impl Candidate<'_> {
+    /// The normalized id, or `None` when the candidate is rejected.
+    fn id(self) -> Option<String> {
+        if self.plain {
+            plain_id(self.text)
+        } else {
+            clean_candidate(self.text)
+        }
+    }
+}
+
 /// Turns a raw candidate into a normalized id, or rejects it.
 fn clean_candidate(raw: &str) -> Option<String> {
-    // The usual candidate is visible ASCII without comments: nothing to strip, nothing to
-    // decode, so it is checked in place and copied once, only when it is an id.
-    if raw.bytes().all(|b| matches!(b, b'!'..=b'~') && b != b'(') {
-        return plain_id(raw);
+    // Visible ASCII without comments: nothing to strip, nothing to decode, so it is checked in
+    // place and copied once, only when it is an id.
+    if raw.bytes().all(|b| id_byte(b) != OTHER) {
+        let id = raw.trim_start_matches('<').trim_end_matches('>');
+        if id.bytes().any(|b| id_byte(b) == BRACKET) {
+            return None;
+        }
+        return plain_id(id);
     }
     let mut id = strip_cfws(raw);
     let trimmed = id.trim_start_matches('<').trim_end_matches('>');
@@ -123,11 +170,11 @@ fn clean_candidate(raw: &str) -> Option<String> {
     Some(id)
 }
 
-/// [`clean_candidate`] for a candidate of visible ASCII other than `(`: no whitespace, comments or
-/// control characters to remove, so the id is the candidate without its outer brackets.
-fn plain_id(raw: &str) -> Option<String> {
-    let id = raw.trim_start_matches('<').trim_end_matches('>');
-    if id.len() > MAX_ID_BYTES || id.bytes().any(|b| b == b'<' || b == b'>') {
+/// [`clean_candidate`] for an id of [`PLAIN`] bytes only (brackets already removed): no
+/// whitespace, comments or control characters to remove, so the id is a copy of it with its
+/// domain lower-cased.
+fn plain_id(id: &str) -> Option<String> {
+    if id.len() > MAX_ID_BYTES {
         return None;
     }
     let at = id.rfind('@')?;
@@ -174,9 +221,9 @@ impl<'a> Candidates<'a> {
 }
 
 impl<'a> Iterator for Candidates<'a> {
-    type Item = &'a str;
+    type Item = Candidate<'a>;
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<Candidate<'a>> {
         loop {
             let first = *self.rest.as_bytes().first()?;
             match first {
@@ -190,7 +237,12 @@ impl<'a> Iterator for Candidates<'a> {
                 }
                 b'<' => return Some(self.take_bracketed()),
                 b if is_separator(b) => self.advance(1),
-                _ => return Some(self.take_bare()),
+                _ => {
+                    return Some(Candidate {
+                        text: self.take_bare(),
+                        plain: false,
+                    });
+                }
             }
         }
     }
@@ -198,8 +250,17 @@ impl<'a> Iterator for Candidates<'a> {
 
 impl<'a> Candidates<'a> {
     /// Takes `<...>`; an unterminated bracket ends before the next `<`, or at the next whitespace.
-    fn take_bracketed(&mut self) -> &'a str {
+    fn take_bracketed(&mut self) -> Candidate<'a> {
         let body = self.rest.get(1..).unwrap_or("");
+        // The usual `<id>`: one pass finds the `>` and vouches for the bytes before it.
+        let stop = body.bytes().position(|b| id_byte(b) != PLAIN);
+        if let Some(end) = stop.filter(|&end| body.as_bytes().get(end) == Some(&b'>')) {
+            self.advance(end + 2);
+            return Candidate {
+                text: body.get(..end).unwrap_or(""),
+                plain: true,
+            };
+        }
         let (content, consumed) = match body.bytes().position(|b| b == b'<' || b == b'>') {
             Some(end) if body.as_bytes().get(end) == Some(&b'>') => {
                 (body.get(..end).unwrap_or(""), end + 2)
@@ -211,7 +272,10 @@ impl<'a> Candidates<'a> {
             }
         };
         self.advance(consumed);
-        content
+        Candidate {
+            text: content,
+            plain: false,
+        }
     }
 
     /// Takes a bare token up to the next delimiter.

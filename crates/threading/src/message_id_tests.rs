@@ -32,7 +32,7 @@ fn reference_clean(raw: &str) -> Option<String> {
 fn reference_list(raw: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut ids: Vec<String> = Candidates::new(raw)
-        .filter_map(reference_clean)
+        .filter_map(|c| reference_clean(c.text))
         .filter(|id| seen.insert(id.clone()))
         .collect();
     if ids.len() > MAX_REFERENCES {
@@ -43,7 +43,7 @@ fn reference_list(raw: &str) -> Vec<String> {
 }
 
 fn reference_normalize(raw: &str) -> Option<String> {
-    Candidates::new(raw).find_map(reference_clean)
+    Candidates::new(raw).find_map(|c| reference_clean(c.text))
 }
 
 fn assert_same(raw: &str) {
