@@ -70,10 +70,15 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
         if let Some(bytes) = value.get(run..i).filter(|b| !b.is_empty()) {
             p.run(run, bytes);
         }
-        let Some(&ch) = value.get(i) else {
+        let Some(&(mut ch)) = value.get(i) else {
             break;
         };
         i += 1;
+        // mail-parser ignores CR in every state: CRLF is handled as its LF in one step.
+        if ch == b'\r' && value.get(i) == Some(&b'\n') {
+            ch = b'\n';
+            i += 1;
+        }
         if class(ch) & DECLINED != 0 {
             return None;
         }
