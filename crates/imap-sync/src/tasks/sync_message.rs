@@ -139,10 +139,10 @@ impl SyncMessages {
         // of k messages arriving in one chunk cost k re-churns of up to k members each. Churn is a function
         // of the members alone, so the summaries the batch carries are the same.
         let mut grown = std::collections::BTreeSet::new();
-        let by_uid: foldhash::HashMap<u32, Fetched<'_>> = reply
-            .fetches()
-            .filter_map(|f| Some((f.uid()?, f)))
-            .collect();
+        // Sized up front: collecting from a filter would grow (rehash) the map several times per chunk.
+        let mut by_uid: foldhash::HashMap<u32, Fetched<'_>> =
+            foldhash::HashMap::with_capacity_and_hasher(chunk.len(), Default::default());
+        by_uid.extend(reply.fetches().filter_map(|f| Some((f.uid()?, f))));
         for Pending { uid, task } in chunk {
             match (by_uid.get(&uid), task) {
                 (Some(f), Some((task, umid))) => {
