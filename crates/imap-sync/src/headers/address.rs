@@ -5,7 +5,7 @@
 //! included. Quoted names and encoded words are handled (they fill most of a kernel list's To/Cc);
 //! encoded words are decoded by mail-parser's own `decode_rfc2047`, so charsets and broken words behave
 //! alike. What does not: comments, `\` escapes and groups (the caller falls back to mail-parser when
-//! [`parse_list`] says `None`).
+//! [`parse_list`] says `None`); the bytes that start them are text where mail-parser reads them so.
 
 use mail_parser::parsers::MessageStream;
 
@@ -31,12 +31,14 @@ static CLASS: [u8; 256] = {
     c[b'@' as usize] = IN_NAME;
     c[b'"' as usize] = IN_NAME | IN_QUOTE;
     c[b'>' as usize] = IN_ANGLE;
-    let declined = [b'(', b')', b'\\', b';', b':'];
-    let mut k = 0;
-    while k < declined.len() {
-        c[declined[k] as usize] = ALL | DECLINED;
-        k += 1;
-    }
+    // Declined only where mail-parser gives them a meaning, ordinary text elsewhere (as in quoted
+    // names such as "Ann (ACME)" or "Smith; Ann", the commonest reason to decline before): `(` opens
+    // a comment outside quotes, `:` and `;` start and end a group in the name state, `\` escapes
+    // inside angle brackets and quotes. `)` only closes a comment, a state never entered here.
+    c[b'(' as usize] = IN_NAME | IN_ANGLE | DECLINED;
+    c[b':' as usize] = IN_NAME | DECLINED;
+    c[b';' as usize] = IN_NAME | DECLINED;
+    c[b'\\' as usize] = IN_ANGLE | IN_QUOTE | DECLINED;
     c
 };
 

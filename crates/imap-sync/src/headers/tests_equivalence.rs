@@ -117,6 +117,17 @@ const ADDRESS_VALUES: &[&str] = &[
     "x=?y <a@x>",
     "\\\"esc\" <e@x>",
     "a\rb <c@d>",
+    // Comment, group and escape bytes where mail-parser reads them as text.
+    "\"Ann (ACME)\" <a@x>",
+    "\"Smith; Ann\" <a@x>, \"a:b\" <c@d>",
+    "\"(x\" <a@x>, \"y)\" <b@x>",
+    "Ann) <a@x>, a)b@x",
+    "<a)b@x>, <a:b;c@x>",
+    "Ann\\B <a@x>",
+    "\"a\\\"b\" <c@d>",
+    "<a\\b@x>",
+    "<a(b)@x>",
+    "\"x\" (c) <a@x>",
 ];
 
 #[test]
@@ -130,6 +141,8 @@ fn address_corner_cases_match() {
         }
     }
     let t = assert_same(b"To: Ann <a@x>, b@y\r\n\r\n");
+    assert_eq!(fast_count(&t, Field::To), 1);
+    let t = assert_same(b"To: \"Ann (ACME)\" <a@x>, \"S; A\" <b@y>, <c)d:e@z>\r\n\r\n");
     assert_eq!(fast_count(&t, Field::To), 1);
 }
 
