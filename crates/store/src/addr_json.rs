@@ -9,24 +9,32 @@ use crate::item::Address;
 /// `[{"name":"…","email":"…"},{"email":"…"}]`: `name` left out when `None`, as `Address`'s serde
 /// attributes say.
 pub(crate) fn addrs_to_json(addrs: &[Address]) -> String {
-    let len: usize = addrs
-        .iter()
-        .map(|a| a.email.len() + a.name.as_ref().map_or(0, |n| n.len() + 10) + 14)
+    pairs_to_json(addrs.iter().map(|a| (a.name.as_deref(), a.email.as_str())))
+}
+
+/// [`addrs_to_json`] of `(name, email)` pairs borrowed from the caller's own address type, so a list needs
+/// no copy into `Address` values first.
+pub(crate) fn pairs_to_json<'a>(
+    pairs: impl Iterator<Item = (Option<&'a str>, &'a str)> + Clone,
+) -> String {
+    let len: usize = pairs
+        .clone()
+        .map(|(name, email)| email.len() + name.map_or(0, |n| n.len() + 10) + 14)
         .sum();
     let mut out = String::with_capacity(len + 2);
     out.push('[');
-    for (i, a) in addrs.iter().enumerate() {
+    for (i, (name, email)) in pairs.enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push('{');
-        if let Some(name) = &a.name {
+        if let Some(name) = name {
             out.push_str("\"name\":");
             push_str_literal(&mut out, name);
             out.push(',');
         }
         out.push_str("\"email\":");
-        push_str_literal(&mut out, &a.email);
+        push_str_literal(&mut out, email);
         out.push('}');
     }
     out.push(']');

@@ -73,4 +73,4 @@ pub use log::LogEntry;
 pub use search::{ConversationHit, MessageMatch, MessageQuery, Page, SortOrder};
 pub use store::{DB_FILE_NAME, Store, StoreOptions};
 pub use txn::{Committed, Txn};
-pub use txn_mail_write::EncodedMessage;
+pub use txn_mail_write::{AddressList, EncodedMessage};

@@ -10,6 +10,7 @@
 use inboxd_model::ItemId;
 use rusqlite::{ErrorCode, params};
 
+use crate::addr_json::pairs_to_json;
 use crate::codec::{addrs_to_json, check_words, join_words, normalize_flags, to_i64, ts_sql};
 use crate::error::DbExt;
 use crate::item::{ConversationSummary, ItemKind, NewMessage};
@@ -73,6 +74,29 @@ pub struct EncodedMessage {
     snippet: Option<String>,
     has_attachments: bool,
     body_fetched: bool,
+}
+
+/// An address list encoded for a message row ([`AddressList::encode`]), for
+/// [`EncodedMessage::set_addresses`].
+#[derive(Clone, Debug)]
+pub struct AddressList(String);
+
+impl AddressList {
+    /// Encodes `(display name, email)` pairs borrowed from the caller's own address records: a sync's
+    /// messages carry dozens of list addresses, and copying each into an [`Address`](crate::Address) just to
+    /// encode it cost more than the encoding.
+    pub fn encode<'a>(pairs: impl Iterator<Item = (Option<&'a str>, &'a str)> + Clone) -> Self {
+        Self(pairs_to_json(pairs))
+    }
+}
+
+impl EncodedMessage {
+    /// Replaces the From, To and Cc lists.
+    pub fn set_addresses(&mut self, from: AddressList, to: AddressList, cc: AddressList) {
+        self.from = from.0;
+        self.to = to.0;
+        self.cc = cc.0;
+    }
 }
 
 impl NewMessage {

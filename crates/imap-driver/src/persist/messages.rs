@@ -4,8 +4,8 @@
 use inboxd_imap_sync::{Batch, ConvId, Conversation, Message, MessageWrite, Umid};
 use inboxd_model::{ItemId, Timestamp};
 use inboxd_store::{
-    Address as StoreAddress, ConversationSummary, EncodedMessage, ItemKind, NewMessage, StoreError,
-    Txn,
+    Address as StoreAddress, AddressList, ConversationSummary, EncodedMessage, ItemKind,
+    NewMessage, StoreError, Txn,
 };
 
 use rustc_hash::FxHashMap;
@@ -32,7 +32,7 @@ impl Prepared {
             .messages
             .iter()
             .filter_map(|(umid, w)| match w {
-                MessageWrite::Put(m) => new_message(m).encode().ok().map(|e| (*umid, e)),
+                MessageWrite::Put(m) => encode(m).ok().map(|e| (*umid, e)),
                 _ => None,
             })
             .collect();
@@ -43,13 +43,27 @@ impl Prepared {
     fn take(&mut self, umid: Umid, m: &Message) -> Result<EncodedMessage, StoreError> {
         match self.rows.remove(&umid) {
             Some(row) => Ok(row),
-            None => new_message(m).encode(),
+            None => encode(m),
         }
     }
 }
 
-/// The store message for record `m`, placed nowhere yet (folder 0, no conversation, no UID): `put_message`
-/// places it.
+/// The store row of record `m`, placed nowhere yet (folder 0, no conversation, no UID): `put_message` places
+/// it. The address lists are encoded straight from the record's addresses (those without an email are left
+/// out, as the store has no place for them).
+fn encode(m: &Message) -> Result<EncodedMessage, StoreError> {
+    let pairs = |list: &'_ [inboxd_imap_sync::Address]| {
+        AddressList::encode(
+            list.iter()
+                .filter_map(|a| Some((a.name.as_deref(), a.email.as_deref()?))),
+        )
+    };
+    let mut row = new_message(m).encode()?;
+    row.set_addresses(pairs(m.from.as_slice()), pairs(&m.to), pairs(&m.cc));
+    Ok(row)
+}
+
+/// [`encode`]'s message, without its address lists.
 fn new_message(m: &Message) -> NewMessage {
     NewMessage {
         folder: ItemId(0),
@@ -59,9 +73,9 @@ fn new_message(m: &Message) -> NewMessage {
         in_reply_to: clean_ids(&m.in_reply_to),
         references: clean_ids(&m.references),
         subject: m.subject.clone(),
-        from: m.from.iter().filter_map(addr).collect(),
-        to: m.to.iter().filter_map(addr).collect(),
-        cc: m.cc.iter().filter_map(addr).collect(),
+        from: Vec::new(),
+        to: Vec::new(),
+        cc: Vec::new(),
         date: m.sent_date.unwrap_or(m.date),
         internal_date: m.date,
         size: u64::from(m.size),
@@ -180,13 +194,6 @@ fn clean_ids(ids: &[String]) -> Vec<String> {
         .filter(|w| !w.is_empty() && !w.chars().any(char::is_whitespace))
         .cloned()
         .collect()
-}
-
-fn addr(a: &inboxd_imap_sync::Address) -> Option<StoreAddress> {
-    Some(StoreAddress {
-        name: a.name.clone(),
-        email: a.email.clone()?,
-    })
 }
 
 fn put_message(

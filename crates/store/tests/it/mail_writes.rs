@@ -4,7 +4,8 @@
 
 use inboxd_model::{ItemId, ItemType, Timestamp};
 use inboxd_store::{
-    Address, ConversationSummary, Item, ItemKind, NewFolder, NewMessage, StoreError, folder_ids,
+    Address, AddressList, ConversationSummary, Item, ItemKind, NewFolder, NewMessage, StoreError,
+    folder_ids,
 };
 
 use crate::support::{T0, account, store};
@@ -414,16 +415,27 @@ fn a_message_encoded_on_another_thread_and_placed_later_is_the_same_row() {
     }];
     full.references = vec!["r1@x".into(), "r2@x".into()];
     full.flags = vec!["\\Seen".into(), "\\Flagged".into(), "\\Seen".into()];
+    // Placed later, and its address lists given as borrowed pairs instead.
     let unplaced = NewMessage {
         folder: ItemId(0),
         conversation: None,
         imap_uid: None,
+        from: Vec::new(),
+        to: vec![full.from[0].clone()],
         ..full.clone()
     };
-    let encoded = std::thread::spawn(move || unplaced.encode())
-        .join()
-        .unwrap()
-        .unwrap();
+    let (from, to) = (full.from.clone(), full.to.clone());
+    let encoded = std::thread::spawn(move || {
+        let pairs = |l: &[Address]| {
+            AddressList::encode(l.iter().map(|a| (a.name.as_deref(), a.email.as_str())))
+        };
+        let mut row = unplaced.encode()?;
+        row.set_addresses(pairs(&from), pairs(&to), pairs(&[]));
+        Ok::<_, StoreError>(row)
+    })
+    .join()
+    .unwrap()
+    .unwrap();
     let (direct, placed) = s
         .commit(&a, T0, |t| {
             let direct = t.insert_message(full)?;
@@ -442,9 +454,10 @@ fn a_message_encoded_on_another_thread_and_placed_later_is_the_same_row() {
     assert_eq!(p.imap_uid, Some(4));
     assert_eq!(p.flags, ["\\Flagged", "\\Seen"]);
     assert_eq!(
-        (&p.to, &p.from, &p.references, &p.subject, p.folder),
-        (&d.to, &d.from, &d.references, &d.subject, d.folder)
+        (&p.to, &p.from, &p.cc, &p.references, &p.subject, p.folder),
+        (&d.to, &d.from, &d.cc, &d.references, &d.subject, d.folder)
     );
+    assert_eq!(p.from[0].name.as_deref(), Some("A \"q\""));
 }
 
 #[test]
