@@ -39,10 +39,9 @@ pub(crate) struct Db {
     counters: Counters,
     /// Index: folder → UID → umid (the inverse of `locations`).
     uids: HashMap<FolderId, BTreeMap<u32, Umid>>,
-    /// Index: conversation → its messages, ascending (umids are allocated in order, so adding one is
-    /// nearly always a push; a sorted `Vec` is much cheaper to build and drop than a `BTreeSet` per
-    /// conversation).
-    members: HashMap<ConvId, Vec<Umid>>,
+    /// Index: conversation → its messages. A set, not a sorted `Vec` (which would save ~0.25 % of an initial
+    /// sync): a merge re-homes messages one by one, quadratic in a `Vec` for big conversations.
+    members: HashMap<ConvId, BTreeSet<Umid>>,
     batch: Batch,
     batch_seq: u64,
 }
@@ -513,21 +512,13 @@ impl Db {
     }
 }
 
-/// Adds `umid` to a conversation's ascending member list (a push unless it is older than the newest member).
-fn add_member(members: &mut HashMap<ConvId, Vec<Umid>>, conv: ConvId, umid: Umid) {
-    let set = members.entry(conv).or_default();
-    if set.last().is_none_or(|last| *last < umid) {
-        set.push(umid);
-    } else if let Err(at) = set.binary_search(&umid) {
-        set.insert(at, umid);
-    }
+fn add_member(members: &mut HashMap<ConvId, BTreeSet<Umid>>, conv: ConvId, umid: Umid) {
+    members.entry(conv).or_default().insert(umid);
 }
 
-fn remove_member(members: &mut HashMap<ConvId, Vec<Umid>>, conv: ConvId, umid: Umid) {
-    if let Some(set) = members.get_mut(&conv)
-        && let Ok(at) = set.binary_search(&umid)
-    {
-        set.remove(at);
+fn remove_member(members: &mut HashMap<ConvId, BTreeSet<Umid>>, conv: ConvId, umid: Umid) {
+    if let Some(set) = members.get_mut(&conv) {
+        set.remove(&umid);
     }
 }
 
