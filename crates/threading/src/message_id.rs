@@ -125,6 +125,36 @@ fn id_byte(b: u8) -> u8 {
     ID_BYTE[usize::from(b)]
 }
 
+/// Bytes tested at once by [`first_not_plain`].
+const CHUNK: usize = 16;
+
+/// The offset of the first byte of `bytes` that is not [`PLAIN`]. Ids are ~40 bytes: whole chunks
+/// are cleared by a test the compiler turns into vector compares, and only the chunk holding the
+/// stop is searched byte by byte.
+fn first_not_plain(bytes: &[u8]) -> Option<usize> {
+    let (chunks, _) = bytes.as_chunks::<CHUNK>();
+    let mut at = 0;
+    for chunk in chunks {
+        if !all_plain(chunk) {
+            break;
+        }
+        at += CHUNK;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|&b| id_byte(b) != PLAIN)
+        .map(|i| at + i)
+}
+
+/// Whether every byte of `chunk` is [`PLAIN`] (visible ASCII but `(`, `<`, `>`), as a branch-free
+/// fold. Not inlined: merged into the caller's search, it loses its vector form.
+#[inline(never)]
+fn all_plain(chunk: &[u8; CHUNK]) -> bool {
+    chunk.iter().fold(true, |ok, &b| {
+        ok & (b'!'..=b'~').contains(&b) & (b != b'(') & (b != b'<') & (b != b'>')
+    })
+}
+
 /// A raw candidate, and whether it is known to hold only [`PLAIN`] bytes (the usual `<id>`).
 #[derive(Clone, Copy)]
 struct Candidate<'a> {
@@ -177,7 +207,7 @@ fn plain_id(id: &str) -> Option<String> {
     if id.len() > MAX_ID_BYTES {
         return None;
     }
-    let at = id.rfind('@')?;
+    let at = id.bytes().rposition(|b| b == b'@')?;
     if at == 0 || at + 1 == id.len() {
         return None;
     }
@@ -253,7 +283,7 @@ impl<'a> Candidates<'a> {
     fn take_bracketed(&mut self) -> Candidate<'a> {
         let body = self.rest.get(1..).unwrap_or("");
         // The usual `<id>`: one pass finds the `>` and vouches for the bytes before it.
-        let stop = body.bytes().position(|b| id_byte(b) != PLAIN);
+        let stop = first_not_plain(body.as_bytes());
         if let Some(end) = stop.filter(|&end| body.as_bytes().get(end) == Some(&b'>')) {
             self.advance(end + 2);
             return Candidate {

@@ -105,6 +105,21 @@ fn long_lists_dedup_and_cap_like_the_reference() {
     }
 }
 
+#[test]
+fn stray_bytes_at_every_offset_of_long_ids_match_the_reference() {
+    // The plain-id check clears 16 bytes at a time: a stray byte before, on and after each
+    // chunk boundary, in ids of every length up to three chunks.
+    for len in 1..50 {
+        for at in 0..=len {
+            for stray in [" ", "(", ")", "<", ">", "\u{7f}", "\u{e9}", "@", "\t", "\""] {
+                let id = format!("{}{stray}{}", "a".repeat(at), "b".repeat(len - at));
+                assert_same(&format!("<{id}@X.y> <{id}>"));
+                assert_same(&format!("<{id}"));
+            }
+        }
+    }
+}
+
 /// Strings dense in the bytes the candidate scanner and the plain check care about.
 fn tricky() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
