@@ -45,6 +45,8 @@ pub(crate) struct SyncMessages {
     chunk: Vec<Pending>,
     /// A fetched chunk and its reply, threaded once the next chunk's FETCH is out (`run_deferred`).
     fetched: Option<(Vec<Pending>, Reply)>,
+    /// Chunks asked for so far (the first ones are smaller, see [`chunk_size`]).
+    sent: u32,
 }
 
 impl SyncMessages {
@@ -55,6 +57,7 @@ impl SyncMessages {
             pending: None,
             chunk: Vec::new(),
             fetched: None,
+            sent: 0,
         }
     }
 
@@ -92,11 +95,11 @@ impl SyncMessages {
     }
 
     fn next_chunk(&mut self, cx: &mut Cx<'_>) -> Step {
-        let limit = usize::try_from(cx.config.fetch_chunk.max(1)).unwrap_or(usize::MAX);
         let mut pending = match self.pending.take() {
             Some(p) => p,
             None => self.pending_tasks(cx),
         };
+        let limit = chunk_size(cx.config.fetch_chunk, self.sent, pending.len());
         self.chunk.clear();
         while self.chunk.len() < limit {
             let Some(item) = pending.pop_front() else {
@@ -116,6 +119,7 @@ impl SyncMessages {
         let Some(set) = UidSet::from_uids(self.chunk.iter().map(|c| c.uid)) else {
             return Step::Done;
         };
+        self.sent = self.sent.saturating_add(1);
         let headers = match cx.config.header_fetch {
             HeaderFetch::Fields => FetchAttr::BodyPeekHeaderFields(
                 HEADER_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
@@ -223,6 +227,28 @@ impl Job for SyncMessages {
 /// Builds the message record from one FETCH (whose `flags` the caller recorded at the message's location
 /// already), assigns its conversation and writes the record; returns the conversation, for the caller to
 /// re-churn.
+/// The first chunk of a fetch; each next one may double, up to `fetch_chunk`.
+const FIRST_CHUNK: usize = 100;
+
+/// The smallest chunk the end of a fetch shrinks to.
+const MIN_LAST_CHUNK: usize = 64;
+
+/// How many envelopes the next FETCH asks for: `fetch_chunk` in the middle of a folder, fewer at both ends.
+/// The first chunks ramp up (100, 200, 400, …) because the engine and the store have nothing to do until the
+/// first reply is in. The last ones shrink to half of what is left (at least [`MIN_LAST_CHUNK`]) because what
+/// is threaded and committed after the last reply is the sync's tail, when the server has nothing left to send.
+/// A chunk is threaded while the server answers the next, so the tail is then one small chunk.
+fn chunk_size(fetch_chunk: u32, sent: u32, remaining: usize) -> usize {
+    let most = usize::try_from(fetch_chunk.max(1)).unwrap_or(usize::MAX);
+    // Past 16 doublings any chunk size is reached.
+    let ramp = match sent {
+        0..16 => FIRST_CHUNK << sent,
+        _ => usize::MAX,
+    };
+    let tail = remaining.div_ceil(2).max(MIN_LAST_CHUNK);
+    most.min(ramp).min(tail)
+}
+
 fn thread_message(
     cx: &mut Cx<'_>,
     folder: FolderId,
@@ -325,4 +351,39 @@ fn report(
         umid: Some(umid),
         ..Problem::new(kind, detail)
     });
+}
+
+#[cfg(test)]
+mod chunk_size_tests {
+    use super::chunk_size;
+
+    /// The chunk sizes a fetch of `n` messages asks for.
+    fn plan(fetch_chunk: u32, mut n: usize) -> Vec<usize> {
+        let mut sizes = Vec::new();
+        while n > 0 {
+            let c = chunk_size(fetch_chunk, sizes.len() as u32, n).min(n);
+            sizes.push(c);
+            n -= c;
+        }
+        sizes
+    }
+
+    #[test]
+    fn a_big_fetch_ramps_up_runs_full_chunks_and_shrinks_at_the_end() {
+        let sizes = plan(500, 10_464);
+        assert_eq!(sizes.iter().sum::<usize>(), 10_464);
+        assert_eq!(sizes[..4], [100, 200, 400, 500]);
+        assert!(sizes.iter().all(|c| *c <= 500));
+        let last = &sizes[sizes.len() - 4..];
+        assert!(last.windows(2).all(|w| w[1] <= w[0]), "{sizes:?}");
+        assert!(*sizes.last().unwrap() <= 64, "{sizes:?}");
+    }
+
+    #[test]
+    fn small_chunks_and_small_fetches_are_left_alone() {
+        assert_eq!(plan(50, 120), [50, 50, 20]);
+        assert_eq!(plan(500, 60), [60]);
+        assert_eq!(plan(0, 3), [1, 1, 1]);
+        assert_eq!(chunk_size(u32::MAX, 40, usize::MAX), u32::MAX as usize);
+    }
 }
