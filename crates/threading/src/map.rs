@@ -8,9 +8,10 @@
 //!
 //! The maps hash with foldhash instead of std's SipHash: assignment is on the initial sync's hot path
 //! (one lookup per header id of every message), and SipHash was most of its cost. Header ids come from
-//! untrusted mail, so the hasher stays randomly seeded (foldhash's `RandomState`, unlike an unseeded
-//! FxHash whose collisions could be precomputed). Nothing here depends on iteration order: the maps are
-//! only looked up, and the id lists are `Vec`s.
+//! untrusted mail, so the hasher stays randomly seeded (foldhash's `RandomState`: colliding ids cannot be
+//! computed offline, as they could for an unseeded FxHash; foldhash is only "minimally DoS-resistant", no
+//! defence against an attacker who can watch the process, which a mail sender cannot). Nothing here
+//! depends on iteration order: the maps are only looked up, and the id lists are `Vec`s.
 
 use std::hash::Hash;
 
