@@ -47,6 +47,29 @@ fn class(b: u8) -> u8 {
     CLASS[usize::from(b)]
 }
 
+/// Bytes per step of [`first_special`].
+const STEP: usize = 16;
+
+/// The offset of the first byte of `bytes` that needs the state machine in the state `mask` stands
+/// for, or the length. A fixed-size step whose inner loop the compiler unrolls: each byte costs its
+/// load, class lookup and test, without the counter and end test an iterator's `position` pays on
+/// every byte (a third of the instructions of this, the hottest loop of a whole-block parse).
+fn first_special(bytes: &[u8], mask: u8) -> usize {
+    let (steps, tail) = bytes.as_chunks::<STEP>();
+    for (k, step) in steps.iter().enumerate() {
+        for (j, &b) in step.iter().enumerate() {
+            if class(b) & mask != 0 {
+                return STEP * k + j;
+            }
+        }
+    }
+    let at = STEP * steps.len();
+    at + tail
+        .iter()
+        .position(|&b| class(b) & mask != 0)
+        .unwrap_or(tail.len())
+}
+
 /// Parses an address field value: the bytes after the colon up to and including the line feed that
 /// ends the field (absent when the block ended first). `None` when the value needs mail-parser.
 pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
@@ -65,10 +88,7 @@ pub(super) fn parse_list(value: &[u8]) -> Option<Vec<Address>> {
         let run = i;
         let mask = p.state.mask();
         let rest = value.get(i..).unwrap_or_default();
-        i += rest
-            .iter()
-            .position(|&b| class(b) & mask != 0)
-            .unwrap_or(rest.len());
+        i += first_special(rest, mask);
         if let Some(bytes) = value.get(run..i).filter(|b| !b.is_empty()) {
             p.run(run, bytes);
         }

@@ -144,6 +144,22 @@ fn address_corner_cases_match() {
     assert_eq!(fast_count(&t, Field::To), 1);
     let t = assert_same(b"To: \"Ann (ACME)\" <a@x>, \"S; A\" <b@y>, <c)d:e@z>\r\n\r\n");
     assert_eq!(fast_count(&t, Field::To), 1);
+    // Specials at every offset of runs up to three 16-byte steps of the run scanner, ending the
+    // value too.
+    for n in 0..50 {
+        let a = "a".repeat(n);
+        for v in [
+            format!("{a} <{a}@x>, \"{a}\" <b@{a}>, {a}@y"),
+            format!("<{a}>"),
+            a.clone(),
+            format!("\"{a}"),
+        ] {
+            for end in ["\r\n\r\n", "\n", ""] {
+                assert_same(format!("Cc: {v}{end}").as_bytes());
+                assert_same_whole(format!("Cc:{v}{end}X-A: b\r\n\r\n").as_bytes());
+            }
+        }
+    }
 }
 
 const DATE_VALUES: &[&str] = &[
