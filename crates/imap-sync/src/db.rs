@@ -32,7 +32,8 @@ pub(crate) struct Db {
     /// Shared with the batches that write them: a record goes to the store without a copy. Hashed, like
     /// `locations`.
     messages: HashMap<Umid, Arc<Message>>,
-    conversations: BTreeMap<ConvId, Conversation>,
+    /// Hashed, like `messages`: looked up by every churn, iterated only by the snapshot (which sorts).
+    conversations: HashMap<ConvId, Conversation>,
     header_ids: HeaderIdMap<ConvId>,
     flag_sets: FlagSetTable,
     tasks: BTreeMap<TaskId, Task>,
@@ -52,7 +53,7 @@ impl Db {
             flag_sets: FlagSetTable::from_entries(&snap.flag_sets),
             folders: snap.folders,
             sync_states: snap.sync_states,
-            conversations: snap.conversations,
+            conversations: snap.conversations.into_iter().collect(),
             tasks: snap.tasks,
             counters: snap.counters,
             ..Db::default()
@@ -87,7 +88,11 @@ impl Db {
                 .iter()
                 .map(|(u, m)| (*u, Message::clone(m)))
                 .collect(),
-            conversations: self.conversations.clone(),
+            conversations: self
+                .conversations
+                .iter()
+                .map(|(c, s)| (*c, s.clone()))
+                .collect(),
             header_ids,
             flag_sets: self.flag_sets.entries().clone(),
             tasks: self.tasks.clone(),
