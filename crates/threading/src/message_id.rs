@@ -136,7 +136,12 @@ fn first_not_plain(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     for chunk in chunks {
         if !all_plain(chunk) {
-            break;
+            // A fixed-size array: the search is unrolled, without a counter and end test per byte.
+            for (i, &b) in chunk.iter().enumerate() {
+                if id_byte(b) != PLAIN {
+                    return Some(at + i);
+                }
+            }
         }
         at += CHUNK;
     }
