@@ -395,11 +395,13 @@ impl Db {
     /// Recomputes a conversation's summary from its messages; deletes it (and its headerIdMap entries, which
     /// gaia leaked) when none is left.
     pub(crate) fn churn(&mut self, conv: ConvId) {
-        let msgs: Vec<ConvMessage> = self
-            .members(conv)
-            .filter_map(|u| self.messages.get(&u))
-            .map(|m| conv_message(m))
-            .collect();
+        let mut msgs: Vec<ConvMessage> =
+            Vec::with_capacity(self.members.get(&conv).map_or(0, BTreeSet::len));
+        msgs.extend(
+            self.members(conv)
+                .filter_map(|u| self.messages.get(&u))
+                .map(|m| conv_message(m)),
+        );
         let summary = churn(&msgs);
         if summary.is_empty() {
             self.members.remove(&conv);
