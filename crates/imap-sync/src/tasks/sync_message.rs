@@ -224,9 +224,6 @@ impl Job for SyncMessages {
     }
 }
 
-/// Builds the message record from one FETCH (whose `flags` the caller recorded at the message's location
-/// already), assigns its conversation and writes the record; returns the conversation, for the caller to
-/// re-churn.
 /// The first chunk of a fetch; each next one may double, up to `fetch_chunk`.
 const FIRST_CHUNK: usize = 100;
 
@@ -249,6 +246,9 @@ fn chunk_size(fetch_chunk: u32, sent: u32, remaining: usize) -> usize {
     most.min(ramp).min(tail)
 }
 
+/// Builds the message record from one FETCH (whose `flags` the caller recorded at the message's location
+/// already), assigns its conversation and writes the record; returns the conversation, for the caller to
+/// re-churn.
 fn thread_message(
     cx: &mut Cx<'_>,
     folder: FolderId,
