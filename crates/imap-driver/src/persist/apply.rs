@@ -57,6 +57,10 @@ pub(crate) fn apply_prepared(
     mirror: &mut Mirror,
 ) -> Result<ApplyStats, StoreError> {
     let mut stats = ApplyStats::default();
+    // An initial sync grows these maps by a chunk per batch: room up front instead of repeated rehashes.
+    mirror.messages.reserve(batch.messages.len());
+    mirror.locations.reserve(batch.locations.len());
+    mirror.convs.reserve(batch.conversations.len());
     put_folders(txn, batch, mirror, &mut stats)?;
     for (id, conv) in &batch.conversations {
         if let Some(c) = conv {

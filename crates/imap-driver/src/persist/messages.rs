@@ -28,14 +28,12 @@ impl Prepared {
     /// The encoded row of every message the batch puts (one that fails to encode is encoded again, and
     /// its error reported, by the commit).
     pub(crate) fn of(batch: &Batch) -> Self {
-        let rows = batch
-            .messages
-            .iter()
-            .filter_map(|(umid, w)| match w {
-                MessageWrite::Put(m) => encode(m).ok().map(|e| (*umid, e)),
-                _ => None,
-            })
-            .collect();
+        let mut rows =
+            FxHashMap::with_capacity_and_hasher(batch.messages.len(), Default::default());
+        rows.extend(batch.messages.iter().filter_map(|(umid, w)| match w {
+            MessageWrite::Put(m) => encode(m).ok().map(|e| (*umid, e)),
+            _ => None,
+        }));
         Self { rows }
     }
 
