@@ -54,9 +54,31 @@ pub(crate) fn split_words(s: &str) -> Vec<String> {
 /// References are message-id values; whitespace inside one would split it on reading back.
 pub(crate) fn check_words(what: &str, words: &[String]) -> Result<(), StoreError> {
     match words.iter().find(|w| w.is_empty() || has_whitespace(w)) {
-        Some(w) => Err(StoreError::invalid(format!("bad {what} entry {w:?}"))),
+        Some(w) => Err(bad_word(what, w)),
         None => Ok(()),
     }
+}
+
+/// `join_words` of `words` after `check_words`, for words borrowed from the caller.
+pub(crate) fn join_checked<'a>(
+    what: &str,
+    words: impl Iterator<Item = &'a str>,
+) -> Result<String, StoreError> {
+    let mut out = String::new();
+    for w in words {
+        if w.is_empty() || has_whitespace(w) {
+            return Err(bad_word(what, w));
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    Ok(out)
+}
+
+fn bad_word(what: &str, w: &str) -> StoreError {
+    StoreError::invalid(format!("bad {what} entry {w:?}"))
 }
 
 pub(crate) use crate::addr_json::addrs_to_json;

@@ -11,7 +11,9 @@ use inboxd_model::ItemId;
 use rusqlite::{ErrorCode, params};
 
 use crate::addr_json::pairs_to_json;
-use crate::codec::{addrs_to_json, check_words, join_words, normalize_flags, to_i64, ts_sql};
+use crate::codec::{
+    addrs_to_json, check_words, join_checked, join_words, normalize_flags, to_i64, ts_sql,
+};
 use crate::error::DbExt;
 use crate::item::{ConversationSummary, ItemKind, NewMessage};
 use crate::{StoreError, Txn};
@@ -96,6 +98,19 @@ impl EncodedMessage {
         self.from = from.0;
         self.to = to.0;
         self.cc = cc.0;
+    }
+
+    /// Replaces the In-Reply-To and References ids with ids borrowed from the caller's records (no copy of
+    /// each into a `Vec<String>` first); `Invalid` for an empty id or one with whitespace, as
+    /// [`Txn::insert_message`] refuses them.
+    pub fn set_thread_ids<'a>(
+        &mut self,
+        in_reply_to: impl Iterator<Item = &'a str>,
+        references: impl Iterator<Item = &'a str>,
+    ) -> Result<(), StoreError> {
+        self.in_reply_to = join_checked("in-reply-to", in_reply_to)?;
+        self.references = join_checked("references", references)?;
+        Ok(())
     }
 }
 

@@ -57,19 +57,20 @@ fn encode(m: &Message) -> Result<EncodedMessage, StoreError> {
         )
     };
     let mut row = new_message(m).encode()?;
+    row.set_thread_ids(clean_ids(&m.in_reply_to), clean_ids(&m.references))?;
     row.set_addresses(pairs(m.from.as_slice()), pairs(&m.to), pairs(&m.cc));
     Ok(row)
 }
 
-/// [`encode`]'s message, without its address lists.
+/// [`encode`]'s message, without its address lists and thread ids.
 fn new_message(m: &Message) -> NewMessage {
     NewMessage {
         folder: ItemId(0),
         conversation: None,
         imap_uid: None,
         message_id: (!m.synthesized_id).then(|| m.message_id.clone()),
-        in_reply_to: clean_ids(&m.in_reply_to),
-        references: clean_ids(&m.references),
+        in_reply_to: Vec::new(),
+        references: Vec::new(),
         subject: m.subject.clone(),
         from: Vec::new(),
         to: Vec::new(),
@@ -187,11 +188,15 @@ fn clean_flags(flags: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn clean_ids(ids: &[String]) -> Vec<String> {
-    ids.iter()
-        .filter(|w| !w.is_empty() && !w.chars().any(char::is_whitespace))
-        .cloned()
-        .collect()
+/// The ids the store can keep (it refuses empty ones and ones with whitespace, which the engine's normalized
+/// ids never are).
+fn clean_ids(ids: &[String]) -> impl Iterator<Item = &str> {
+    // Plain ASCII (nearly every id) settles it without decoding characters.
+    let storable = |w: &&str| {
+        !w.is_empty()
+            && (w.bytes().all(|b| b.is_ascii_graphic()) || !w.chars().any(char::is_whitespace))
+    };
+    ids.iter().map(String::as_str).filter(storable)
 }
 
 fn put_message(

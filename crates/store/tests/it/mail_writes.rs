@@ -420,6 +420,7 @@ fn a_message_encoded_on_another_thread_and_placed_later_is_the_same_row() {
         folder: ItemId(0),
         conversation: None,
         imap_uid: None,
+        references: vec!["old@x".into()],
         from: Vec::new(),
         to: vec![full.from[0].clone()],
         ..full.clone()
@@ -431,6 +432,7 @@ fn a_message_encoded_on_another_thread_and_placed_later_is_the_same_row() {
         };
         let mut row = unplaced.encode()?;
         row.set_addresses(pairs(&from), pairs(&to), pairs(&[]));
+        row.set_thread_ids(std::iter::empty(), ["r1@x", "r2@x"].into_iter())?;
         Ok::<_, StoreError>(row)
     })
     .join()
@@ -468,4 +470,11 @@ fn bad_values_are_refused_when_encoding() {
     let mut bad_ref = message(folder_ids::INBOX, None, None);
     bad_ref.references = vec![String::new()];
     assert!(matches!(bad_ref.encode(), Err(StoreError::Invalid(_))));
+    let mut row = message(folder_ids::INBOX, None, None).encode().unwrap();
+    for bad in ["a b@x", "", "tab\t@x"] {
+        let r = row.set_thread_ids(["ok@x", bad].into_iter(), std::iter::empty());
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{bad:?}");
+        let r = row.set_thread_ids(std::iter::empty(), [bad].into_iter());
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{bad:?}");
+    }
 }
