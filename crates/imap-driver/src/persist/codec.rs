@@ -194,7 +194,54 @@ pub(crate) fn message_from(umid: Umid, v: &Value) -> Message {
     }
 }
 
-pub(crate) fn conversation_to(c: &Conversation, item: ItemId) -> Value {
+/// The `conv` space text of conversation `c`, mirrored to store item `item`. Written for every conversation a
+/// batch touches, so it is serialized from borrowed fields rather than built as a `Value` tree first; the
+/// fields are in the order the `Value` tree gave them (sorted keys), so the text is the same as it was.
+pub(crate) fn conversation_to(c: &Conversation, item: ItemId) -> String {
+    #[derive(serde::Serialize)]
+    struct Part<'a> {
+        e: &'a str,
+        n: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct ConvOut<'a> {
+        att: bool,
+        count: usize,
+        first: i64,
+        flagged: bool,
+        item: i64,
+        last: i64,
+        parts: Vec<Part<'a>>,
+        snippet: Option<&'a str>,
+        subject: &'a str,
+        unread: usize,
+    }
+    let out = ConvOut {
+        att: c.has_attachments,
+        count: c.message_count,
+        first: c.first_date,
+        flagged: c.flagged,
+        item: item.0,
+        last: c.last_date,
+        parts: c
+            .participants
+            .iter()
+            .map(|a| Part {
+                e: &a.email,
+                n: a.name.as_deref(),
+            })
+            .collect(),
+        snippet: c.snippet.as_deref(),
+        subject: &c.subject,
+        unread: c.unread_count,
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// The `Value` form `conversation_to` replaced (the reference its text is tested against).
+#[cfg(test)]
+fn conversation_value(c: &Conversation, item: ItemId) -> Value {
     let parts: Vec<Value> = c
         .participants
         .iter()
@@ -203,6 +250,38 @@ pub(crate) fn conversation_to(c: &Conversation, item: ItemId) -> Value {
     json!({"item": item.0, "subject": c.subject, "parts": parts, "first": c.first_date, "last": c.last_date,
            "count": c.message_count, "unread": c.unread_count, "flagged": c.flagged,
            "att": c.has_attachments, "snippet": c.snippet})
+}
+
+#[cfg(test)]
+#[test]
+fn conversation_text_is_what_the_value_form_wrote_and_reads_back() {
+    let mut c = Conversation {
+        subject: "Re: \"quoted\" \\ ünïcode\n".into(),
+        participants: vec![
+            Addr {
+                name: Some("Zoë \"Z\"".into()),
+                email: "z@example.com".into(),
+            },
+            Addr {
+                name: None,
+                email: "bare@example.com".into(),
+            },
+        ],
+        first_date: 1_700_000_000_000,
+        last_date: 1_700_000_360_000,
+        message_count: 7,
+        unread_count: 2,
+        flagged: true,
+        has_attachments: false,
+        snippet: Some("hello\tthere".into()),
+    };
+    for _ in 0..2 {
+        let text = conversation_to(&c, ItemId(-3));
+        assert_eq!(text, conversation_value(&c, ItemId(-3)).to_string());
+        assert_eq!(conversation_from(&parse(&text)), c);
+        c.participants.clear();
+        c.snippet = None;
+    }
 }
 
 pub(crate) fn conversation_from(v: &Value) -> Conversation {

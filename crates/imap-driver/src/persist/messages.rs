@@ -124,7 +124,7 @@ pub(super) fn put_conversation(
     txn.sync_put(
         space::CONVERSATION,
         &id.0.to_string(),
-        Some(&codec::conversation_to(c, item).to_string()),
+        Some(&codec::conversation_to(c, item)),
     )
 }
 
