@@ -69,6 +69,18 @@ impl ReplaceCrlf for [u8] {
     }
 }
 
+/// CRLF copy of an LF block (as IMAP servers send it).
+fn to_crlf(lf: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lf.len() + lf.len() / 32);
+    for &b in lf {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
 const ADDRESS_VALUES: &[&str] = &[
     "Ann <a@x>",
     "<a@x>",
@@ -322,16 +334,7 @@ fn corpus_blocks_match_and_mostly_take_the_fast_path() {
     for block in &blocks {
         let lf = select_fields(block);
         // IMAP servers send CRLF; the mbox has LF: check both.
-        let crlf: Vec<u8> = lf
-            .iter()
-            .flat_map(|&b| {
-                if b == b'\n' {
-                    vec![b'\r', b'\n']
-                } else {
-                    vec![b]
-                }
-            })
-            .collect();
+        let crlf = to_crlf(&lf);
         for b in [&lf[..], &crlf[..]] {
             let t = assert_same(b);
             for i in 0..8 {
@@ -362,16 +365,7 @@ fn corpus_blocks_match_and_mostly_take_the_fast_path() {
 fn whole_corpus_blocks_match(blocks: &[&[u8]]) {
     let mut selected_instead = 0;
     for block in blocks {
-        let crlf: Vec<u8> = block
-            .iter()
-            .flat_map(|&b| {
-                if b == b'\n' {
-                    vec![b'\r', b'\n']
-                } else {
-                    vec![b]
-                }
-            })
-            .collect();
+        let crlf = to_crlf(block);
         for b in [&block[..], &crlf[..]] {
             if assert_same_whole(b).blocks_refused > 0 || parse_whole_declines(b) {
                 selected_instead += 1;
