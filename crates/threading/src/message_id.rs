@@ -189,6 +189,12 @@ fn clean_candidate(raw: &str) -> Option<String> {
         }
         return plain_id(id);
     }
+    clean_general(raw)
+}
+
+/// [`clean_candidate`] for any text: comments and whitespace stripped (a copy), then checked. It
+/// is also the reference the fast paths are tested against.
+fn clean_general(raw: &str) -> Option<String> {
     let mut id = strip_cfws(raw);
     let trimmed = id.trim_start_matches('<').trim_end_matches('>');
     if trimmed.len() != id.len() {

@@ -8,25 +8,13 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 
 use super::{
-    Candidates, MAX_ID_BYTES, MAX_REFERENCES, normalize_message_id, parse_message_id_list,
-    strip_cfws,
+    Candidates, MAX_ID_BYTES, MAX_REFERENCES, clean_general, normalize_message_id,
+    parse_message_id_list,
 };
 
+/// The old path for every candidate: one copy through `strip_cfws`, then the checks.
 fn reference_clean(raw: &str) -> Option<String> {
-    let mut id = strip_cfws(raw);
-    let trimmed = id.trim_start_matches('<').trim_end_matches('>');
-    if trimmed.len() != id.len() {
-        id = trimmed.to_owned();
-    }
-    if id.len() > MAX_ID_BYTES || id.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-        return None;
-    }
-    let at = id.rfind('@')?;
-    if at == 0 || at + 1 == id.len() {
-        return None;
-    }
-    id.get_mut(at + 1..)?.make_ascii_lowercase();
-    Some(id)
+    clean_general(raw)
 }
 
 fn reference_list(raw: &str) -> Vec<String> {
