@@ -28,6 +28,13 @@ pub fn add(server: &mut ToyServer, path: &str, id: &str, days_ago: i64) -> u32 {
     server.append(path, &raw, day_ms(100 - days_ago, 10), &[])
 }
 
+/// `n` unrelated messages `m0@x` … in INBOX, one per day: `m0@x` is `n` days old, the last one a day old.
+pub fn add_inbox_run(server: &mut ToyServer, n: i64) {
+    for i in 0..n {
+        add(server, "INBOX", &format!("m{i}@x"), n - i);
+    }
+}
+
 pub fn assert_mirror(h: &Harness) {
     if let Err(e) = check_mirror(&h.server, &h.store) {
         panic!("store does not mirror the server: {e}");

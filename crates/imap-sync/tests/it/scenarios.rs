@@ -6,7 +6,7 @@ use inboxd_imap_sync::testing::{MailBuilder, ToyServer, day_ms};
 use inboxd_imap_sync::wire::{Command, FetchAttr, Response, SearchKey, Untagged};
 use inboxd_imap_sync::{FolderKind, Input, MessageWrite, ProblemKind};
 
-use crate::common::{add, assert_mirror, conversations, harness, partial_harness};
+use crate::common::{add, add_inbox_run, assert_mirror, conversations, harness, partial_harness};
 
 #[test]
 fn empty_inbox_syncs_to_the_dawn_of_time() {
@@ -155,9 +155,7 @@ fn header_fetches(h: &inboxd_imap_sync::testing::Harness) -> Vec<(u32, u32)> {
 #[test]
 fn mirror_mode_syncs_a_large_folder_whole_newest_first() {
     let mut server = ToyServer::new();
-    for i in 0..130 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 130 - i);
-    }
+    add_inbox_run(&mut server, 130);
     let mut h = harness(server);
     h.sync();
     assert_mirror(&h);
@@ -179,9 +177,7 @@ fn mirror_mode_syncs_a_large_folder_whole_newest_first() {
 #[test]
 fn growing_a_large_folder_on_request_probes_dates_and_converges() {
     let mut server = ToyServer::new();
-    for i in 0..130 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 130 - i);
-    }
+    add_inbox_run(&mut server, 130);
     let mut h = partial_harness(server);
     h.sync();
     let inbox = *h.store.folders.keys().next().unwrap();
@@ -237,9 +233,7 @@ fn scrambled_dates_fall_back_to_fixed_windows() {
 #[test]
 fn no_growth_without_request_when_not_mirroring() {
     let mut server = ToyServer::new();
-    for i in 0..80 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 80 - i);
-    }
+    add_inbox_run(&mut server, 80);
     let mut h = partial_harness(server);
     h.sync();
     let first = h.store.messages.len();
@@ -492,9 +486,7 @@ fn malformed_headers_keep_the_message_and_report() {
 #[test]
 fn account_persistence_across_restarts() {
     let mut server = ToyServer::new();
-    for i in 0..5 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 5 - i);
-    }
+    add_inbox_run(&mut server, 5);
     let mut h = harness(server);
     h.sync();
     // U1/U2: restart; only the added message is fetched, no grow from scratch.
@@ -544,9 +536,7 @@ fn account_persistence_across_restarts() {
 #[test]
 fn connection_drops_mid_sync_recover_with_backoff() {
     let mut server = ToyServer::new();
-    for i in 0..30 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 30 - i);
-    }
+    add_inbox_run(&mut server, 30);
     let mut h = harness(server);
     h.drop_after = Some(6);
     h.sync();
@@ -637,9 +627,7 @@ Content-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: ba
 fn works_without_uidnext() {
     let mut server = ToyServer::new();
     server.no_uidnext = true;
-    for i in 0..6 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 6 - i);
-    }
+    add_inbox_run(&mut server, 6);
     let mut h = harness(server);
     h.sync();
     assert_mirror(&h);
@@ -679,9 +667,7 @@ fn refresh_timer_and_idle() {
 #[test]
 fn long_uid_sets_are_chunked_and_never_empty() {
     let mut server = ToyServer::new();
-    for i in 0..60 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 60 - i);
-    }
+    add_inbox_run(&mut server, 60);
     // Expunge every other message so the known UID set is sparse.
     for uid in (1..=60).step_by(2) {
         server.expunge("INBOX", uid);
@@ -714,9 +700,7 @@ fn long_uid_sets_are_chunked_and_never_empty() {
 fn old_mail_arriving_late_is_found_by_a_later_grow() {
     // gaia "newy messages beyond oldest-synced discoverable": a new UID with an old date.
     let mut server = ToyServer::new();
-    for i in 0..80 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 80 - i);
-    }
+    add_inbox_run(&mut server, 80);
     let mut h = partial_harness(server);
     h.sync();
     add(&mut h.server, "INBOX", "late-old@x", 75);
@@ -743,9 +727,7 @@ fn old_mail_arriving_late_is_found_by_a_later_grow() {
 fn deletions_at_window_edges_really_delete() {
     // gaia test_imap_internaldate_search_ambiguity: 7 messages, one per day; #3, #4 and #6 deleted.
     let mut server = ToyServer::new();
-    for i in 0..7 {
-        add(&mut server, "INBOX", &format!("m{i}@x"), 7 - i);
-    }
+    add_inbox_run(&mut server, 7);
     let mut h = harness(server);
     h.sync();
     for uid in [3, 4, 6] {
