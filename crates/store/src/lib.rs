@@ -42,6 +42,7 @@
 mod account;
 mod accounts;
 mod addr_json;
+mod checkpoint;
 mod codec;
 mod commit;
 mod error;

@@ -9,13 +9,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use inboxd_model::ChangeEvent;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::StoreError;
+use crate::checkpoint;
 use crate::error::DbExt;
 use crate::migrations;
 
@@ -24,11 +25,6 @@ pub const DB_FILE_NAME: &str = "inboxd.sqlite";
 
 const MAX_IDLE_READERS: usize = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// WAL pages (4 KiB each) after which a commit checkpoints by itself: only a safety net, normally the
-/// background checkpointer keeps the WAL far below it.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 8000;
-/// How often the background checkpointer copies committed WAL frames into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Store settings.
 #[derive(Clone, Debug)]
@@ -98,24 +94,6 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Every `CHECKPOINT_EVERY`, runs a PASSIVE checkpoint (copies the committed frames no reader still needs,
-/// never blocking writers or readers) until the store is dropped.
-fn spawn_checkpointer(conn: Connection, store: Weak<Inner>) -> Result<(), StoreError> {
-    std::thread::Builder::new()
-        .name("store-checkpoint".into())
-        .spawn(move || {
-            while store.strong_count() > 0 {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                let r = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                if let Err(e) = r {
-                    tracing::debug!(%e, "background checkpoint skipped");
-                }
-            }
-        })
-        .map(drop)
-        .map_err(|e| StoreError::Backend(format!("starting the checkpoint thread: {e}")))
-}
-
 impl Store {
     /// Opens (creating if needed) `dir/inboxd.sqlite`, switches it to WAL and runs migrations.
     /// A file from a newer build gives [`StoreError::SchemaTooNew`].
@@ -133,13 +111,6 @@ impl Store {
                 rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
                 true,
             )
-            .db()?;
-        // Checkpoints run on a background connection (`spawn_checkpointer`), so no commit waits for one
-        // (with synchronous=NORMAL a checkpoint fsyncs inside the commit that triggers it: tens of ms on
-        // disk, and every commit queued behind it waits). The writer's own autocheckpoint stays only as a
-        // safety net at ~32 MB of WAL.
-        writer
-            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
             .db()?;
         // A sync batch of a few hundred messages dirties more pages (rows, seven message indexes, engine
         // records) than SQLite's default 2 MB cache holds; past it, SQLite spills dirty pages to the WAL
@@ -164,6 +135,14 @@ impl Store {
             )));
         }
         migrations::migrate_to(&mut writer, migrations::latest_version())?;
+        // Checkpoints run on a background connection (`checkpoint`), so no commit waits for one (with
+        // synchronous=NORMAL a checkpoint fsyncs inside the commit that triggers it: tens of ms on disk, and
+        // every commit queued behind it waits), and only once a burst of commits is over.
+        let page_size: i64 = writer
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .db()?;
+        let policy = checkpoint::Policy::for_page_size(u64::try_from(page_size).unwrap_or(4096));
+        let activity = checkpoint::watch_writer(&mut writer, policy)?;
         let checkpointer = open_connection(&path)?;
         let inner = Arc::new(Inner {
             path,
@@ -172,7 +151,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             subscribers: Mutex::new(Vec::new()),
         });
-        spawn_checkpointer(checkpointer, Arc::downgrade(&inner))?;
+        checkpoint::spawn(checkpointer, activity, policy, Arc::downgrade(&inner))?;
         Ok(Store { inner })
     }
 
