@@ -14,7 +14,7 @@ use inboxd_store::{Committed, Store, StoreError};
 use crate::DriverError;
 use crate::clock::now;
 use crate::ops;
-use crate::persist::{self, ApplyStats, Mirror, Prepared};
+use crate::persist::{self, ApplyStats, Mirror};
 
 /// A finished commit: the last batch's seq, whether any batch touched folders, and the store's answer with
 /// the mirror handed back.
@@ -29,8 +29,9 @@ pub(crate) struct Commits {
     store: Store,
     account: AccountId,
     running: Option<tokio::task::JoinHandle<CommitOutcome>>,
-    /// Batches with their row parts, prepared when queued (on the engine's thread, not the commit's).
-    queued: Vec<(Batch, Prepared)>,
+    /// Batches waiting for the next commit. Their rows are encoded by the commit, on its thread: the
+    /// engine's thread is what an initial sync waits for (it reads and threads the next chunk meanwhile).
+    queued: Vec<Batch>,
     /// Client-op rows the queued batches acknowledge (deleted in the same commit).
     acks: Vec<(String, String)>,
 }
@@ -61,25 +62,23 @@ impl Commits {
 
     /// Queues a batch and the client-op rows it acknowledges.
     pub(crate) fn push(&mut self, batch: Batch, acks: Vec<(String, String)>) {
-        let prepared = Prepared::of(&batch);
-        self.queued.push((batch, prepared));
+        self.queued.push(batch);
         self.acks.extend(acks);
     }
 
     /// Starts committing everything queued, in one transaction, with the mirror (given back in the outcome).
     pub(crate) fn start(&mut self, mut mirror: Mirror) {
-        let mut batches = std::mem::take(&mut self.queued);
+        let batches = std::mem::take(&mut self.queued);
         let acks = std::mem::take(&mut self.acks);
         let (store, account, when) = (self.store.clone(), self.account.clone(), now());
-        let seq = batches.last().map_or(0, |(b, _)| b.seq);
-        let folders_changed = batches.iter().any(|(b, _)| !b.folders.is_empty());
+        let seq = batches.last().map_or(0, |b| b.seq);
+        let folders_changed = batches.iter().any(|b| !b.folders.is_empty());
         self.running = Some(tokio::task::spawn_blocking(move || {
             tracing::trace!(n = batches.len(), "commit start");
             let r = store.commit(&account, when, |txn| {
                 let mut stats = ApplyStats::default();
-                for (batch, prepared) in &mut batches {
-                    let prepared = std::mem::take(prepared);
-                    stats.add(&persist::apply_prepared(txn, batch, prepared, &mut mirror)?);
+                for batch in &batches {
+                    stats.add(&persist::apply(txn, batch, &mut mirror)?);
                 }
                 ops::ack(txn, &acks)?;
                 Ok(stats)

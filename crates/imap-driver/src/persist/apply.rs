@@ -13,7 +13,7 @@ use crate::body;
 
 use super::codec::{self, space};
 use super::folders::{delete_folders, put_folders};
-use super::messages::{Prepared, put_conversation, write_messages};
+use super::messages::{put_conversation, write_messages};
 use super::mirror::Mirror;
 use super::typed;
 
@@ -40,20 +40,9 @@ impl ApplyStats {
 
 /// Applies `batch` inside `txn`, updating `mirror` as it goes (on error the caller must reload the mirror:
 /// the transaction rolls back).
-#[cfg(test)]
 pub(crate) fn apply(
     txn: &mut Txn<'_>,
     batch: &Batch,
-    mirror: &mut Mirror,
-) -> Result<ApplyStats, StoreError> {
-    apply_prepared(txn, batch, Prepared::of(batch), mirror)
-}
-
-/// [`apply`] with the batch's row parts built beforehand ([`Prepared::of`], on the engine's thread).
-pub(crate) fn apply_prepared(
-    txn: &mut Txn<'_>,
-    batch: &Batch,
-    mut prepared: Prepared,
     mirror: &mut Mirror,
 ) -> Result<ApplyStats, StoreError> {
     let mut stats = ApplyStats::default();
@@ -69,7 +58,7 @@ pub(crate) fn apply_prepared(
     }
     put_locations(txn, batch, mirror)?;
     forget_deleted_bodies(txn, batch, mirror)?;
-    write_messages(txn, batch, &mut prepared, mirror, &mut stats)?;
+    write_messages(txn, batch, mirror, &mut stats)?;
     for (id, conv) in &batch.conversations {
         if conv.is_none() {
             if let Some(item) = mirror.convs.remove(id) {

@@ -8,43 +8,10 @@ use inboxd_store::{
     NewMessage, StoreError, Txn,
 };
 
-use rustc_hash::FxHashMap;
-
 use super::codec::{self, space};
 use super::mirror::Mirror;
 use super::typed;
 use super::{ApplyStats, delete_ignoring_missing, set_loc_row};
-
-/// The encoded rows of a batch's messages ([`NewMessage::encode`]: address JSON, joined id and flag lists),
-/// built on the engine's thread before the batch is queued: the commit thread is what an initial sync waits
-/// for, the engine's has time to spare. The commit thread only fills in the placement (store folder,
-/// conversation, UID), which needs the mirror.
-#[derive(Debug, Default)]
-pub(crate) struct Prepared {
-    rows: FxHashMap<Umid, EncodedMessage>,
-}
-
-impl Prepared {
-    /// The encoded row of every message the batch puts (one that fails to encode is encoded again, and
-    /// its error reported, by the commit).
-    pub(crate) fn of(batch: &Batch) -> Self {
-        let mut rows =
-            FxHashMap::with_capacity_and_hasher(batch.messages.len(), Default::default());
-        rows.extend(batch.messages.iter().filter_map(|(umid, w)| match w {
-            MessageWrite::Put(m) => encode(m).ok().map(|e| (*umid, e)),
-            _ => None,
-        }));
-        Self { rows }
-    }
-
-    /// The encoded row of `m`, encoded now if it was not prepared.
-    fn take(&mut self, umid: Umid, m: &Message) -> Result<EncodedMessage, StoreError> {
-        match self.rows.remove(&umid) {
-            Some(row) => Ok(row),
-            None => encode(m),
-        }
-    }
-}
 
 /// The store row of record `m`, placed nowhere yet (folder 0, no conversation, no UID): `put_message` places
 /// it. The address lists are encoded straight from the record's addresses (those without an email are left
@@ -131,7 +98,6 @@ pub(super) fn put_conversation(
 pub(super) fn write_messages(
     txn: &mut Txn<'_>,
     batch: &Batch,
-    prepared: &mut Prepared,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
 ) -> Result<(), StoreError> {
@@ -157,7 +123,7 @@ pub(super) fn write_messages(
     for (umid, w) in &batch.messages {
         match w {
             MessageWrite::Put(m) => {
-                put_message(txn, *umid, m, prepared, mirror, stats)?;
+                put_message(txn, *umid, m, mirror, stats)?;
             }
             MessageWrite::Flags(flags) => {
                 let key = umid.0.to_string();
@@ -203,7 +169,6 @@ fn put_message(
     txn: &mut Txn<'_>,
     umid: Umid,
     m: &Message,
-    prepared: &mut Prepared,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
 ) -> Result<(), StoreError> {
@@ -241,7 +206,7 @@ fn put_message(
             item
         }
         None => {
-            let mut row = prepared.take(umid, m)?;
+            let mut row = encode(m)?;
             row.folder = folder;
             row.conversation = conv;
             row.imap_uid = uid;

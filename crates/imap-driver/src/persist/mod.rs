@@ -11,11 +11,8 @@ mod source;
 mod typed;
 
 pub use apply::ApplyStats;
-#[cfg(test)]
 pub(crate) use apply::apply;
-pub(crate) use apply::apply_prepared;
 use apply::{delete_ignoring_missing, set_loc_row};
-pub(crate) use messages::Prepared;
 pub(crate) use mirror::{Mirror, load};
 pub(crate) use source::check_source;
 
