@@ -13,6 +13,7 @@ use crate::body;
 
 use super::codec::{self, space};
 use super::folders::{delete_folders, put_folders};
+use super::header_ids;
 use super::messages::{put_conversation, write_messages};
 use super::mirror::Mirror;
 use super::typed;
@@ -58,7 +59,7 @@ pub(crate) fn apply(
     }
     put_locations(txn, batch, mirror)?;
     forget_deleted_bodies(txn, batch, mirror)?;
-    write_messages(txn, batch, mirror, &mut stats)?;
+    let written = write_messages(txn, batch, mirror, &mut stats)?;
     for (id, conv) in &batch.conversations {
         if conv.is_none() {
             if let Some(item) = mirror.convs.remove(id) {
@@ -68,6 +69,7 @@ pub(crate) fn apply(
         }
     }
     delete_folders(txn, batch, mirror, &mut stats)?;
+    header_ids::write(txn, batch, &written, &mut mirror.hid_rows)?;
     write_engine_maps(txn, batch)?;
     for (umid, body) in &batch.bodies {
         if let Some(item) = mirror.messages.get(umid) {
@@ -156,10 +158,6 @@ fn write_engine_maps(txn: &mut Txn<'_>, batch: &Batch) -> Result<(), StoreError>
     for (id, st) in &batch.sync_states {
         let v = st.as_ref().map(|s| codec::state_to(s).to_string());
         txn.sync_put(space::STATE, &id.0.to_string(), v.as_deref())?;
-    }
-    for (hid, conv) in &batch.header_ids {
-        let v = conv.map(|c| c.0.to_string());
-        txn.sync_put(space::HEADER_ID, hid, v.as_deref())?;
     }
     for (id, e) in &batch.flag_sets {
         let v = e.as_ref().map(|e| codec::flag_set_to(e).to_string());

@@ -9,6 +9,7 @@ use inboxd_store::{
 };
 
 use super::codec::{self, space};
+use super::header_ids::{self, Written};
 use super::mirror::Mirror;
 use super::typed;
 use super::{ApplyStats, delete_ignoring_missing, set_loc_row};
@@ -95,18 +96,21 @@ pub(super) fn put_conversation(
     )
 }
 
-pub(super) fn write_messages(
+/// Writes the batch's message records and rows; returns the header ids the written records list.
+pub(super) fn write_messages<'b>(
     txn: &mut Txn<'_>,
-    batch: &Batch,
+    batch: &'b Batch,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
-) -> Result<(), StoreError> {
+) -> Result<Written<'b>, StoreError> {
+    let mut written = Written::default();
     for (umid, w) in &batch.messages {
         if matches!(w, MessageWrite::Delete) {
             if let Some(item) = mirror.messages.remove(umid) {
                 delete_ignoring_missing(txn.delete_message(item))?;
                 stats.messages_deleted += 1;
             }
+            header_ids::keep_ids_of_deleted(txn, batch, *umid, &mut mirror.hid_rows)?;
             let key = umid.0.to_string();
             txn.sync_put(space::MESSAGE, &key, None)?;
             // The location the record carried outlives it (e.g. an expunge still to go upstream).
@@ -123,7 +127,9 @@ pub(super) fn write_messages(
     for (umid, w) in &batch.messages {
         match w {
             MessageWrite::Put(m) => {
-                put_message(txn, *umid, m, mirror, stats)?;
+                if put_message(txn, *umid, m, mirror, stats)? {
+                    written.record(m);
+                }
             }
             MessageWrite::Flags(flags) => {
                 let key = umid.0.to_string();
@@ -143,7 +149,7 @@ pub(super) fn write_messages(
             MessageWrite::Delete => {}
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 fn clean_flags(flags: &[String]) -> Vec<String> {
@@ -165,16 +171,17 @@ fn clean_ids(ids: &[String]) -> impl Iterator<Item = &str> {
     ids.iter().map(String::as_str).filter(storable)
 }
 
+/// Writes one message's row and record; false when it was skipped (no record written).
 fn put_message(
     txn: &mut Txn<'_>,
     umid: Umid,
     m: &Message,
     mirror: &mut Mirror,
     stats: &mut ApplyStats,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let Some(folder) = mirror.folder_item(m.folder) else {
         tracing::warn!(?umid, folder = ?m.folder, "message in an unknown folder skipped");
-        return Ok(());
+        return Ok(false);
     };
     let uid = mirror
         .locations
@@ -219,5 +226,6 @@ fn put_message(
         space::MESSAGE,
         &umid.0.to_string(),
         Some(&typed::message_to(m, item, mirror.locations.get(&umid))),
-    )
+    )?;
+    Ok(true)
 }

@@ -12,7 +12,7 @@ use inboxd_model::{AccountId, ItemId};
 use inboxd_store::{Store, StoreError};
 
 use super::codec::{self, space};
-use super::typed;
+use super::{header_ids, typed};
 
 /// Engine-to-store id maps for one account. Keyed by ids the engine allocates (never by server or sender
 /// data), so a fast non-keyed hash is safe: these maps take one insert per synced message.
@@ -24,6 +24,8 @@ pub(crate) struct Mirror {
     pub locations: FxHashMap<Umid, Location>,
     /// Messages with a row in the `loc` space (one that overrides the location their record carries).
     pub loc_rows: FxHashSet<Umid>,
+    /// Header ids with a row in the `hid` space (see `header_ids.rs`).
+    pub hid_rows: FxHashSet<String>,
 }
 
 impl Mirror {
@@ -44,8 +46,15 @@ fn parse_key<T: std::str::FromStr>(k: &str) -> Option<T> {
     k.parse().ok()
 }
 
-/// The message records of `account`: (umid, record, store item, location written with the record).
-type MessageRows = Vec<(Umid, Message, Option<ItemId>, Option<Location>)>;
+/// The message records of `account`: (umid, record, store item, location written with the record, header
+/// ids listed in the record).
+type MessageRows = Vec<(
+    Umid,
+    Message,
+    Option<ItemId>,
+    Option<Location>,
+    Option<Vec<String>>,
+)>;
 
 /// The records, lean ones completed from their store rows. A lean record whose row is gone (a client
 /// deleted the message locally; the expunge upstream is still queued) keeps what it has: the engine only
@@ -86,7 +95,7 @@ fn load_messages(store: &Store, account: &AccountId) -> Result<MessageRows, Stor
                     typed::fill_from_row(&mut stored, row);
                 }
             }
-            (umid, stored.message, stored.item, stored.loc)
+            (umid, stored.message, stored.item, stored.loc, stored.ids)
         })
         .collect())
 }
@@ -100,8 +109,9 @@ pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirr
         let messages = messages
             .join()
             .map_err(|_| StoreError::Backend("loading message records panicked".into()))??;
-        let (mut snap, mut mirror) = rest?;
-        for (umid, message, item, loc) in messages {
+        let (mut snap, mut mirror, hid_rows) = rest?;
+        let mut threaded = Vec::with_capacity(messages.len());
+        for (umid, message, item, loc, ids) in messages {
             if let Some(item) = item {
                 mirror.messages.insert(umid, item);
             }
@@ -110,14 +120,22 @@ pub(crate) fn load(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirr
                 mirror.locations.insert(umid, loc);
                 snap.locations.insert(umid, loc);
             }
-            snap.messages.insert(umid, message);
+            threaded.push((umid, message, ids));
         }
+        (snap.header_ids, mirror.hid_rows) = header_ids::load(&threaded, hid_rows);
+        snap.messages = threaded.into_iter().map(|(u, m, _)| (u, m)).collect();
         Ok((snap, mirror))
     })
 }
 
-/// Everything but the message records.
-fn load_rest(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), StoreError> {
+/// `hid` rows: header id → conversation.
+type HeaderIdRows = Vec<(String, ConvId)>;
+
+/// Everything but the message records (and the headerIdMap, which needs them), with the `hid` rows.
+fn load_rest(
+    store: &Store,
+    account: &AccountId,
+) -> Result<(Snapshot, Mirror, HeaderIdRows), StoreError> {
     let mut snap = Snapshot::default();
     let mut mirror = Mirror::default();
     for (k, v) in store.sync_load(account, space::FOLDER)? {
@@ -155,11 +173,11 @@ fn load_rest(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), S
         snap.conversations
             .insert(ConvId(id), codec::conversation_from(&v));
     }
-    for (k, v) in store.sync_load(account, space::HEADER_ID)? {
-        if let Ok(conv) = v.parse::<u64>() {
-            snap.header_ids.insert(k, ConvId(conv));
-        }
-    }
+    let hid_rows = store
+        .sync_load(account, space::HEADER_ID)?
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, ConvId(v.parse::<u64>().ok()?))))
+        .collect();
     for (k, v) in store.sync_load(account, space::FLAG_SET)? {
         if let Some(id) = parse_key::<u32>(&k) {
             snap.flag_sets
@@ -179,5 +197,5 @@ fn load_rest(store: &Store, account: &AccountId) -> Result<(Snapshot, Mirror), S
     {
         snap.counters = codec::counters_from(&codec::parse(&v));
     }
-    Ok((snap, mirror))
+    Ok((snap, mirror, hid_rows))
 }

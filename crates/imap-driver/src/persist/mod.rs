@@ -5,6 +5,7 @@
 mod apply;
 mod codec;
 mod folders;
+mod header_ids;
 mod messages;
 mod mirror;
 mod source;

@@ -332,3 +332,72 @@ fn locations_in_records_and_rows_load_as_the_batches_say() {
         "only the deleted record's location needs a row"
     );
 }
+
+/// The headerIdMap loads back exactly (`check`) while only entries no message record can give back have a
+/// `hid` row: the ids of a deleted message whose conversation lives on, and those ids after a merge.
+#[test]
+fn header_ids_load_from_records_and_rows_only_where_records_cannot_say() {
+    let hid_rows = |store: &Store, acct: &AccountId| -> BTreeMap<String, String> {
+        store
+            .sync_load(acct, super::codec::space::HEADER_ID)
+            .unwrap()
+            .into_iter()
+            .collect()
+    };
+    let mut server = ToyServer::new();
+    let mail = |id: &str, subject: &str| MailBuilder::new(id, subject).build();
+    let reply = |id: &str, to: &str| {
+        MailBuilder::new(id, "Re: x")
+            .in_reply_to(&format!("<{to}>"))
+            .references(&[&format!("<{to}>")])
+            .build()
+    };
+    server.append("INBOX", &mail("a@x", "A"), day_ms(1, 9), &[]);
+    server.append("INBOX", &reply("b@x", "a@x"), day_ms(1, 10), &[]);
+    server.append("INBOX", &mail("c@x", "C"), day_ms(1, 11), &[]);
+    server.append("INBOX", &reply("d@x", "c@x"), day_ms(1, 12), &[]);
+    let mut h = synced(server);
+    let (_dir, store, acct) = store();
+    let mut mirror = Mirror::default();
+    let mut applied = 0;
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+    assert!(
+        hid_rows(&store, &acct).is_empty(),
+        "every entry of a fresh sync is in the records"
+    );
+
+    // The replies go; their conversations live on, and so do their ids (a late reply to b@x still joins).
+    h.server.expunge("INBOX", 2);
+    h.server.expunge("INBOX", 4);
+    h.sync();
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+    let rows = hid_rows(&store, &acct);
+    assert_eq!(
+        rows.keys().collect::<Vec<_>>(),
+        ["a@x", "b@x", "c@x", "d@x"],
+        "the deleted replies' ids"
+    );
+
+    // A message linking both conversations merges them: the rows of the deleted replies' ids follow them
+    // to the kept one; the absorbed conversation's rows for ids the new record lists go (the kept one's
+    // stay, still right).
+    let link = MailBuilder::new("m@x", "Re: both")
+        .references(&["<a@x>", "<c@x>"])
+        .build();
+    h.server.append("INBOX", &link, day_ms(2, 9), &[]);
+    h.sync();
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+    let kept = h.store.header_ids.get("m@x").unwrap().0.to_string();
+    let rows = hid_rows(&store, &acct);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.contains_key("b@x") && rows.contains_key("d@x"));
+    assert!(rows.values().all(|c| *c == kept), "{rows:?} vs {kept}");
+
+    // Everything goes: the conversation and its rows with it.
+    h.server.expunge("INBOX", 1);
+    h.server.expunge("INBOX", 3);
+    h.server.expunge("INBOX", 5);
+    h.sync();
+    check(&h, &store, &acct, &mut mirror, &mut applied);
+    assert!(hid_rows(&store, &acct).is_empty());
+}

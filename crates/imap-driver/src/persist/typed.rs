@@ -15,6 +15,9 @@
 //! A record written together with its message's UID location carries it (`loc`), which saves a `loc` space
 //! row per synced message. A `loc` row, when there is one, is newer and wins; `"null"` there says the message
 //! has no location any more (see `apply`).
+//!
+//! A record also lists the header ids the engine threaded the message by (`ids`: its Message-ID, References
+//! and In-Reply-To), so the headerIdMap entries they make need no `hid` row each (see `header_ids.rs`).
 
 use inboxd_imap_sync::{Address, ConvId, FlagSet, FlagSetId, FolderId, Location, Message, Umid};
 use inboxd_model::{ItemId, Timestamp};
@@ -60,6 +63,21 @@ struct LeanOut<'a> {
     cc: Vec<AddrOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     loc: Option<LocationJson>,
+    ids: Vec<&'a str>,
+}
+
+/// The header ids a message was threaded by: its Message-ID, References and In-Reply-To, each once.
+pub(crate) fn thread_ids(m: &Message) -> Vec<&str> {
+    let mut ids: Vec<&str> = Vec::with_capacity(1 + m.references.len() + m.in_reply_to.len());
+    let all = std::iter::once(&m.message_id)
+        .chain(&m.references)
+        .chain(&m.in_reply_to);
+    for id in all.map(String::as_str).filter(|id| !id.is_empty()) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }
 
 /// The `msg` space text of a message record mirrored to store item `item`, with its UID location when it
@@ -93,6 +111,7 @@ pub(crate) fn message_to(m: &Message, item: ItemId, loc: Option<&Location>) -> S
             Vec::new()
         },
         loc: loc.map(LocationJson::of),
+        ids: thread_ids(m),
     };
     // Serializing plain structs of strings and numbers cannot fail.
     serde_json::to_string(&out).unwrap_or_default()
@@ -134,6 +153,9 @@ pub(crate) struct StoredMessage {
     pub addrs: bool,
     /// The UID location written with the record (a `loc` row, if any, overrides it).
     pub loc: Option<Location>,
+    /// The header ids the message was threaded by (`None` in records of builds that kept a `hid` row for
+    /// each).
+    pub ids: Option<Vec<String>>,
 }
 
 /// The full record of earlier builds (the reader still takes it).
@@ -224,6 +246,7 @@ struct MessageIn {
     snippet: Option<String>,
     att: bool,
     loc: Option<LocationJson>,
+    ids: Option<Vec<String>>,
 }
 
 /// A `msg` space row: the engine record and the store item it is mirrored to.
@@ -239,6 +262,9 @@ pub(crate) fn message_from(umid: Umid, text: &str) -> StoredMessage {
                 .get("loc")
                 .and_then(|l| serde_json::from_value::<LocationJson>(l.clone()).ok())
                 .map(LocationJson::location),
+            ids: v
+                .get("ids")
+                .and_then(|ids| serde_json::from_value::<Vec<String>>(ids.clone()).ok()),
         };
     };
     let (lean, addrs) = (m.v == 2, m.addrs);
@@ -267,6 +293,7 @@ pub(crate) fn message_from(umid: Umid, text: &str) -> StoredMessage {
         lean,
         addrs,
         loc: m.loc.map(LocationJson::location),
+        ids: m.ids,
     }
 }
 
