@@ -17,7 +17,7 @@
 use inboxd_threading::ThreadHeaders;
 use mail_parser::parsers::MessageStream;
 
-use super::scan::value_end;
+use super::scan::{skip_fields, value_end};
 use super::{ParsedHeaders, address, date, slow};
 
 /// The fields of [`super::HEADER_FIELDS`], in the order of [`Tally`]'s counters.
@@ -133,7 +133,7 @@ fn parse_fields(raw: &[u8], tally: &mut Tally, mode: Mode) -> Option<ParsedHeade
             (Line::Field(field, name_len), _) => (field, name_len),
             (_, Mode::Fields) | (Line::Refuse, Mode::Whole) => return None,
             (Line::Other, Mode::Whole) => {
-                pos = value_end(raw, pos);
+                pos = skip_fields(raw, pos);
                 continue;
             }
         };
