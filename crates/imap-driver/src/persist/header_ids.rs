@@ -168,13 +168,13 @@ mod tests {
     }
 
     #[test]
-    fn a_record_lists_each_id_once_and_no_empty_one() {
+    fn a_record_lists_its_ids_without_the_usual_repeats_and_no_empty_one() {
         let m = Message {
             message_id: "m@x".into(),
             references: vec!["a@x".into(), "".into(), "b@x".into()],
-            in_reply_to: vec!["b@x".into(), "m@x".into()],
+            in_reply_to: vec!["b@x".into(), "m@x".into(), "c@x".into()],
             ..message(1, 1)
         };
-        assert_eq!(typed::thread_ids(&m), ["m@x", "a@x", "b@x"]);
+        assert_eq!(typed::thread_ids(&m), ["m@x", "a@x", "b@x", "c@x"]);
     }
 }

@@ -66,17 +66,19 @@ struct LeanOut<'a> {
     ids: Vec<&'a str>,
 }
 
-/// The header ids a message was threaded by: its Message-ID, References and In-Reply-To, each once.
+/// The header ids a message was threaded by: its Message-ID, References and In-Reply-To. An In-Reply-To id that
+/// repeats the Message-ID or a reference (the usual case) is left out; a repeat within References is listed
+/// twice, which loading does not mind (linear, where a full de-duplication was quadratic in long References).
 pub(crate) fn thread_ids(m: &Message) -> Vec<&str> {
     let mut ids: Vec<&str> = Vec::with_capacity(1 + m.references.len() + m.in_reply_to.len());
-    let all = std::iter::once(&m.message_id)
-        .chain(&m.references)
-        .chain(&m.in_reply_to);
-    for id in all.map(String::as_str).filter(|id| !id.is_empty()) {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
+    let listed = |id: &str| id == m.message_id || m.references.iter().any(|r| r == id);
+    let own = std::iter::once(&m.message_id).chain(&m.references);
+    let replied = m.in_reply_to.iter().filter(|id| !listed(id));
+    ids.extend(
+        own.chain(replied)
+            .map(String::as_str)
+            .filter(|id| !id.is_empty()),
+    );
     ids
 }
 
