@@ -287,8 +287,16 @@ impl Connection {
         Ok(())
     }
 
-    /// Reads the next response, skipping (and logging) malformed ones.
+    /// Reads the next response, skipping (and logging) malformed ones; times out when the server sends
+    /// nothing for the connection's timeout.
     pub async fn read_response(&mut self) -> Result<Response, DriverError> {
+        self.next_response(true).await
+    }
+
+    /// Reads the next response. `awaiting_reply`: the server owes an answer to a command, so silence longer
+    /// than the connection's timeout is an error; otherwise (between commands, in IDLE) the server may
+    /// rightly say nothing for as long as it likes, and the wait is unbounded.
+    pub async fn next_response(&mut self, awaiting_reply: bool) -> Result<Response, DriverError> {
         loop {
             let pending = self.buf.get(self.start..).unwrap_or_default();
             match wire::parse_response(pending) {
@@ -304,7 +312,7 @@ impl Connection {
                     let skip = wire::skip_line(pending).unwrap_or(pending.len());
                     self.consume(skip);
                 }
-                Err(ParseError::Incomplete) => self.fill().await?,
+                Err(ParseError::Incomplete) => self.fill(awaiting_reply).await?,
             }
         }
     }
@@ -317,7 +325,7 @@ impl Connection {
         }
     }
 
-    async fn fill(&mut self) -> Result<(), DriverError> {
+    async fn fill(&mut self, awaiting_reply: bool) -> Result<(), DriverError> {
         if self.start > 0 && self.start * 2 >= self.buf.len() {
             self.buf.drain(..self.start);
             self.start = 0;
@@ -329,9 +337,14 @@ impl Connection {
             return Err(DriverError::Protocol("response too large".into()));
         }
         self.buf.reserve(64 * 1024);
-        let n = timeout(self.timeout, self.stream.read_buf(&mut self.buf))
-            .await
-            .map_err(|_| DriverError::Timeout("read"))??;
+        let read = self.stream.read_buf(&mut self.buf);
+        let n = if awaiting_reply {
+            timeout(self.timeout, read)
+                .await
+                .map_err(|_| DriverError::Timeout("read"))??
+        } else {
+            read.await?
+        };
         if n == 0 {
             return Err(DriverError::Closed(self.bye.take()));
         }

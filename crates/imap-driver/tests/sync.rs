@@ -273,6 +273,46 @@ async fn worker_idles_and_syncs_new_mail_when_idle_is_offered() {
     .await;
 }
 
+/// A quiet connection is not a dead one: a worker waiting in IDLE, or between polls without it, stays
+/// connected however long the server says nothing (the wait limit is for replies to commands).
+#[tokio::test]
+async fn a_quiet_worker_keeps_its_connection_past_the_wait_limit() {
+    bounded(async {
+        for idle in [true, false] {
+            let dc = Dovecot::start_advertising(if idle { "IMAP4rev1 IDLE" } else { "IMAP4rev1" });
+            let src = dc.source(ImapSecurity::Tls);
+            let mut opts = dc.options();
+            append(&src, &opts, "INBOX", &[(1, None)]).await;
+            opts.timeout = Duration::from_millis(500);
+            let dir = tempfile::tempdir().unwrap();
+            let (store, account) = store_with_account(dir.path(), src.clone());
+            let config = SyncConfig {
+                connect: opts.clone(),
+                poll_interval: Duration::from_secs(3600),
+                use_idle: idle,
+                ..SyncConfig::default()
+            };
+            let handle = spawn_worker(store.clone(), account.clone(), config);
+            let mut watch = handle.watch();
+            while stored(&store, &account).get("INBOX").map_or(0, |m| m.len()) < 1 {
+                watch.changed().await.unwrap();
+            }
+            let commands = handle.status().summary.commands;
+            // Four wait limits of silence.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let status = handle.status();
+            assert!(status.connected, "idle={idle}: {status:?}");
+            assert_eq!(status.last_error, None, "idle={idle}");
+            assert_eq!(
+                status.summary.commands, commands,
+                "idle={idle}: no reconnect, no new cycle"
+            );
+            handle.shutdown().await.unwrap();
+        }
+    })
+    .await;
+}
+
 /// A message with the header noise of real list mail around the fields inboxd reads (folded Received and
 /// DKIM lines, an obsolete `Subject :` form, folded address lists, an encoded word), optionally without a
 /// Message-ID.

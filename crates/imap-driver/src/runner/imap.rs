@@ -54,6 +54,8 @@ impl Runner {
         if !matches!(cmd, Command::Done) {
             self.inflight = Some(tag);
         }
+        // In IDLE the server speaks only when something changes; after DONE it owes the tagged reply.
+        self.idling = matches!(cmd, Command::Idle);
         self.summary.commands += 1;
         tracing::trace!(command = cmd.name(), "send");
         let first = segments.pop_front().unwrap_or_default();
@@ -66,6 +68,7 @@ impl Runner {
     pub(super) fn reset_inflight(&mut self) {
         self.pending.clear();
         self.inflight = None;
+        self.idling = false;
         self.opening = None;
         self.logging_in = false;
     }
@@ -103,6 +106,7 @@ impl Runner {
                 tracing::trace!(%tag, "tagged reply");
                 self.pending.clear();
                 self.inflight = None;
+                self.idling = false;
                 if std::mem::take(&mut self.logging_in) {
                     if *status == wire::Status::Ok {
                         // Logged in again: earlier trouble is over.

@@ -53,6 +53,8 @@ pub(crate) struct Runner {
     /// Segments of the command in flight still waiting for the server's `+`.
     pending: VecDeque<Vec<u8>>,
     inflight: Option<String>,
+    /// The command in flight is IDLE (DONE not sent yet): the server owes no reply until something changes.
+    idling: bool,
     /// Mailbox of a SELECT/EXAMINE in flight and the EXISTS seen for it.
     opening: Option<(String, u32)>,
     /// A LOGIN/AUTHENTICATE is in flight (its refusal becomes `DriverError::Auth`).
@@ -107,6 +109,7 @@ impl Runner {
             tags: 0,
             pending: VecDeque::new(),
             inflight: None,
+            idling: false,
             opening: None,
             logging_in: false,
             summary: SyncSummary::default(),
@@ -267,11 +270,13 @@ impl Runner {
             .engine
             .poll_timeout()
             .map(|t| Duration::from_millis(t.0.saturating_sub(now().0)));
+        // Silence is an error only while the server owes a reply (see `Connection::next_response`).
+        let awaiting_reply = self.inflight.is_some() && !self.idling;
         let conn = self.conn.as_mut();
         let commits = &mut self.commits;
         tokio::select! {
             outcome = commits.finished() => Event::Committed(outcome),
-            r = async { match conn { Some(c) => c.read_response().await, None => std::future::pending().await } } => {
+            r = async { match conn { Some(c) => c.next_response(awaiting_reply).await, None => std::future::pending().await } } => {
                 Event::Response(r)
             }
             _ = async { match sleep { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
