@@ -57,6 +57,7 @@ impl Connection {
             .await
             .map_err(|_| DriverError::Timeout("connect"))??;
         tcp.set_nodelay(true)?;
+        keep_alive(&tcp);
         let stream = if source.security == ImapSecurity::Tls {
             let tls = timeout(opts.timeout, handshake(tcp, &source.host, &opts.trust))
                 .await
@@ -349,5 +350,42 @@ impl Connection {
             return Err(DriverError::Closed(self.bye.take()));
         }
         Ok(())
+    }
+}
+
+/// TCP keepalive after 60 s of silence, then every 15 s, 4 probes. A quiet connection waits without a
+/// deadline (in IDLE, between polls: see [`Connection::next_response`]), so this is what finds a peer that
+/// vanished (a NAT or firewall that forgot the flow, a host gone) in about two minutes rather than at the
+/// next command. Best effort: a socket that refuses it still works.
+pub(crate) fn keep_alive(tcp: &TcpStream) {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(15))
+        .with_retries(4);
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&probes) {
+        tracing::debug!(%e, "cannot set TCP keepalive");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_probe_a_quiet_peer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let sock = socket2::SockRef::from(&tcp);
+        assert!(!sock.keepalive().unwrap());
+        keep_alive(&tcp);
+        assert!(sock.keepalive().unwrap());
+        assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+        assert_eq!(
+            sock.tcp_keepalive_interval().unwrap(),
+            Duration::from_secs(15)
+        );
+        assert_eq!(sock.tcp_keepalive_retries().unwrap(), 4);
     }
 }
