@@ -401,3 +401,71 @@ fn header_ids_load_from_records_and_rows_only_where_records_cannot_say() {
     check(&h, &store, &acct, &mut mirror, &mut applied);
     assert!(hid_rows(&store, &acct).is_empty());
 }
+
+/// Random histories (new messages replying to random earlier ids, copies of one message in two folders,
+/// expunges, flag changes, the driver restarting) load back as the engine's exact state after every sync:
+/// what the headerIdMap derives from records and what it keeps in rows must add up through merges and
+/// deletions.
+#[test]
+fn random_histories_round_trip_through_the_store() {
+    for seed in 1..=12u64 {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut server = ToyServer::new();
+        server.add_mailbox("Sent", &["\\Sent"]);
+        let mut h = synced(server);
+        let (_dir, store, acct) = store();
+        let mut mirror = Mirror::default();
+        let mut applied = 0;
+        let mut made = 0u64;
+        let mut live: Vec<(&str, u32)> = Vec::new();
+        for step in 0..16 {
+            for _ in 0..=next(4) {
+                let folder = if next(3) == 0 { "Sent" } else { "INBOX" };
+                match next(10) {
+                    0..=5 => {
+                        let refs: Vec<String> = (0..next(4))
+                            .filter(|_| made > 0)
+                            .map(|_| format!("<m{}@x>", next(made + 2)))
+                            .collect();
+                        let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+                        let mut mail = MailBuilder::new(&format!("m{made}@x"), "Topic");
+                        if let Some(last) = refs.last() {
+                            mail = mail.in_reply_to(last).references(&refs);
+                        }
+                        let uid = h.server.append(folder, &mail.build(), day_ms(1, 9), &[]);
+                        live.push((folder, uid));
+                        made += 1;
+                    }
+                    6 if made > 0 => {
+                        // A copy of an earlier message (same Message-ID) in the folder.
+                        let id = format!("m{}@x", next(made));
+                        let raw = MailBuilder::new(&id, "Copy").build();
+                        let uid = h.server.append(folder, &raw, day_ms(1, 10), &["\\Seen"]);
+                        live.push((folder, uid));
+                    }
+                    7 | 8 if !live.is_empty() => {
+                        let (f, uid) = live.swap_remove(next(live.len() as u64) as usize);
+                        h.server.expunge(f, uid);
+                    }
+                    _ if !live.is_empty() => {
+                        let (f, uid) = live[next(live.len() as u64) as usize];
+                        h.server.set_flags(f, uid, &["\\Seen", "\\Flagged"]);
+                    }
+                    _ => {}
+                }
+            }
+            h.sync();
+            check(&h, &store, &acct, &mut mirror, &mut applied);
+            if step % 5 == 4 {
+                // The driver restarts: its maps come from the store.
+                mirror = load(&store, &acct).unwrap().1;
+            }
+        }
+    }
+}
