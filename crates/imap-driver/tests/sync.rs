@@ -8,7 +8,9 @@ use std::time::Duration;
 use common::dovecot::Dovecot;
 use common::mirror::{append, store_with_account, stored, upstream};
 use common::proxy::StrictProxy;
-use inboxd_imap_driver::{DriverError, ProgressEvent, SyncConfig, spawn_worker, sync_once_with};
+use inboxd_imap_driver::{
+    DriverError, ProgressEvent, SyncConfig, WorkerHandle, spawn_worker, sync_once_with,
+};
 use inboxd_store::ImapSecurity;
 
 const LIMIT: Duration = Duration::from_secs(90);
@@ -181,11 +183,8 @@ async fn worker_reconnects_after_server_restart() {
             ..SyncConfig::default()
         };
         let handle = spawn_worker(store.clone(), account.clone(), config);
+        until_inbox_holds(&handle, &store, &account, 1).await;
         let mut watch = handle.watch();
-        let count = || stored(&store, &account).get("INBOX").map_or(0, |m| m.len());
-        while count() < 1 {
-            watch.changed().await.unwrap();
-        }
         dc.pause();
         while handle.status().connected {
             watch.changed().await.unwrap();
@@ -198,9 +197,7 @@ async fn worker_reconnects_after_server_restart() {
         dc.restart();
         append(&src, &opts, "INBOX", &[(2, None)]).await;
         handle.sync_now();
-        while count() < 2 {
-            watch.changed().await.unwrap();
-        }
+        until_inbox_holds(&handle, &store, &account, 2).await;
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
         assert_eq!(
             handle.status().last_error,
@@ -257,16 +254,10 @@ async fn worker_idles_and_syncs_new_mail_when_idle_is_offered() {
             ..SyncConfig::default()
         };
         let handle = spawn_worker(store.clone(), account.clone(), config);
-        let mut watch = handle.watch();
-        let count = || stored(&store, &account).get("INBOX").map_or(0, |m| m.len());
-        while count() < 1 {
-            watch.changed().await.unwrap();
-        }
+        until_inbox_holds(&handle, &store, &account, 1).await;
         // No sync_now: the EXISTS pushed during IDLE must start the cycle.
         append(&src, &opts, "INBOX", &[(2, Some(1))]).await;
-        while count() < 2 {
-            watch.changed().await.unwrap();
-        }
+        until_inbox_holds(&handle, &store, &account, 2).await;
         assert_eq!(stored(&store, &account), upstream(&src, &opts).await);
         handle.shutdown().await.unwrap();
     })
@@ -293,10 +284,7 @@ async fn a_quiet_worker_keeps_its_connection_past_the_wait_limit() {
                 ..SyncConfig::default()
             };
             let handle = spawn_worker(store.clone(), account.clone(), config);
-            let mut watch = handle.watch();
-            while stored(&store, &account).get("INBOX").map_or(0, |m| m.len()) < 1 {
-                watch.changed().await.unwrap();
-            }
+            until_inbox_holds(&handle, &store, &account, 1).await;
             let commands = handle.status().summary.commands;
             // Four wait limits of silence.
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -311,6 +299,21 @@ async fn a_quiet_worker_keeps_its_connection_past_the_wait_limit() {
         }
     })
     .await;
+}
+
+/// Waits until the worker has stored at least `n` messages in INBOX (woken by its status changes; the
+/// test's `bounded` limits the wait).
+async fn until_inbox_holds(
+    handle: &WorkerHandle,
+    store: &inboxd_store::Store,
+    account: &inboxd_model::AccountId,
+    n: usize,
+) {
+    // Subscribed before the first look, so no change between the look and the wait is missed.
+    let mut watch = handle.watch();
+    while stored(store, account).get("INBOX").map_or(0, |m| m.len()) < n {
+        watch.changed().await.unwrap();
+    }
 }
 
 /// A message with the header noise of real list mail around the fields inboxd reads (folded Received and
