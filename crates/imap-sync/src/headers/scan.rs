@@ -23,16 +23,7 @@ use std::sync::OnceLock;
 /// continuation line), or at the end of the block when there is none.
 #[inline(always)]
 pub(super) fn value_end(raw: &[u8], start: usize) -> usize {
-    let finder = LineFeeds::get();
-    let mut from = start;
-    while let Some(i) = raw.get(from..).and_then(|r| finder.find(r)) {
-        let after = from + i + 1;
-        if !matches!(raw.get(after), Some(b' ' | b'\t')) {
-            return after;
-        }
-        from = after;
-    }
-    raw.len()
+    line_after(raw, start, |b| b != b' ' && b != b'\t')
 }
 
 /// Where the next line that may matter starts, skipping fields from `start` (where a field the caller
@@ -43,12 +34,19 @@ pub(super) fn value_end(raw: &[u8], start: usize) -> usize {
 /// skipped (Received, DKIM, ARC, X-…), and most start with another letter.
 #[inline(always)]
 pub(super) fn skip_fields(raw: &[u8], start: usize) -> usize {
+    line_after(raw, start, |b| b != b' ' && b != b'\t' && may_matter(b))
+}
+
+/// The start of the first line after `start` whose first byte `stops` (a line feed as the block's last
+/// byte ends the search there too), or the end of the block. Inlined into each caller with its own test.
+#[inline(always)]
+fn line_after(raw: &[u8], start: usize, stops: impl Fn(u8) -> bool) -> usize {
     let finder = LineFeeds::get();
     let mut from = start;
     while let Some(i) = raw.get(from..).and_then(|r| finder.find(r)) {
         let after = from + i + 1;
         match raw.get(after) {
-            Some(&b) if b == b' ' || b == b'\t' || !may_matter(b) => from = after,
+            Some(&b) if !stops(b) => from = after,
             _ => return after,
         }
     }
