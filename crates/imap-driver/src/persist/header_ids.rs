@@ -175,6 +175,9 @@ mod tests {
             in_reply_to: vec!["b@x".into(), "m@x".into(), "c@x".into()],
             ..message(1, 1)
         };
-        assert_eq!(typed::thread_ids(&m), ["m@x", "a@x", "b@x", "c@x"]);
+        assert_eq!(
+            typed::thread_ids(&m).collect::<Vec<_>>(),
+            ["m@x", "a@x", "b@x", "c@x"]
+        );
     }
 }

@@ -69,17 +69,14 @@ struct LeanOut<'a> {
 /// The header ids a message was threaded by: its Message-ID, References and In-Reply-To. An In-Reply-To id that
 /// repeats the Message-ID or a reference (the usual case) is left out; a repeat within References is listed
 /// twice, which loading does not mind (linear, where a full de-duplication was quadratic in long References).
-pub(crate) fn thread_ids(m: &Message) -> Vec<&str> {
-    let mut ids: Vec<&str> = Vec::with_capacity(1 + m.references.len() + m.in_reply_to.len());
-    let listed = |id: &str| id == m.message_id || m.references.iter().any(|r| r == id);
-    let own = std::iter::once(&m.message_id).chain(&m.references);
-    let replied = m.in_reply_to.iter().filter(|id| !listed(id));
-    ids.extend(
-        own.chain(replied)
-            .map(String::as_str)
-            .filter(|id| !id.is_empty()),
-    );
-    ids
+pub(crate) fn thread_ids(m: &Message) -> impl Iterator<Item = &str> {
+    let listed = |id: &String| *id == m.message_id || m.references.contains(id);
+    let replied = m.in_reply_to.iter().filter(move |id| !listed(id));
+    std::iter::once(&m.message_id)
+        .chain(&m.references)
+        .chain(replied)
+        .map(String::as_str)
+        .filter(|id| !id.is_empty())
 }
 
 /// The `msg` space text of a message record mirrored to store item `item`, with its UID location when it
@@ -113,7 +110,7 @@ pub(crate) fn message_to(m: &Message, item: ItemId, loc: Option<&Location>) -> S
             Vec::new()
         },
         loc: loc.map(LocationJson::of),
-        ids: thread_ids(m),
+        ids: thread_ids(m).collect(),
     };
     // Serializing plain structs of strings and numbers cannot fail.
     serde_json::to_string(&out).unwrap_or_default()
