@@ -61,8 +61,9 @@ pub(crate) struct Observed {
     pub quiet_for: Duration,
 }
 
-/// The store's only clock read: how long the writer has been quiet is a fact about this process, not
-/// about mail, so no caller's clock is involved (and none could be injected into SQLite's hook).
+/// The store's clock, read only as time elapsed since this instant (`WalActivity`): how long the writer
+/// has been quiet is a fact about this process, not about mail, so no caller's clock is involved (and
+/// none could be injected into SQLite's hook).
 #[allow(clippy::disallowed_methods)]
 fn monotonic_now() -> Instant {
     Instant::now()
